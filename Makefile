@@ -1,0 +1,51 @@
+# mgc: two commands on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8501
+# librosa's numba kernels are compiled once into a cache inside the venv, so the
+# first analysis after start-up does not stall for ~17 s.
+export NUMBA_CACHE_DIR := $(CURDIR)/$(VENV)/numba_cache
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+.PHONY: run test setup setup-dev browser screenshots bench clean
+
+run: $(VENV)/.installed
+	$(BIN)/streamlit run streamlit_app.py --server.port $(PORT) --server.headless true
+
+test: $(VENV)/.installed-dev browser
+	$(BIN)/python -m pytest
+
+setup: $(VENV)/.installed
+setup-dev: $(VENV)/.installed-dev
+
+$(VENV)/.installed: requirements.txt constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt -c constraints.txt
+	$(BIN)/python -m mgc_core warmup
+	touch $@
+
+# Test tools, and the musicnn wheel for its pretrained checkpoint only (its own
+# code is never imported: its metadata pins numpy<1.17, hence --no-deps).
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -c constraints.txt
+	$(BIN)/python -m pip install --quiet --no-deps musicnn==0.1.0
+	touch $@
+
+# Debian's chromium serves the browser tests (Playwright drives it; it downloads no browser).
+browser:
+	@command -v chromium >/dev/null || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+screenshots: $(VENV)/.installed-dev browser
+	$(BIN)/python -m tests.e2e.screenshots docs/screenshots
+
+bench: $(VENV)/.installed
+	$(BIN)/python -m mgc_core bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis
