@@ -1,0 +1,77 @@
+"""The interface every genre model follows.
+
+A model reads its per-segment inputs from the shared :class:`~mgc_core.models.frontend.Frontend`
+(:meth:`GenreModel.inputs`), is trained on segments (:meth:`GenreModel.fit`), returns
+segment probabilities with columns in :data:`~mgc_core.genres.GENRES` order
+(:meth:`GenreModel.predict_proba`) and pools them into a clip verdict with
+:func:`~mgc_core.models.frontend.pool_segments`. scikit-learn conventions: ``__init__``
+stores parameters only, ``fit`` returns ``self``, fitted attributes end in ``_``.
+
+``predict_segments(audio)`` and ``predict(audio)`` are the convenience entry points
+on :class:`~mgc_core.audio.Audio` at any rate.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import ClassVar
+
+import numpy as np
+
+from mgc_core.genres import GENRES
+from mgc_core.models.frontend import Frontend, analyse, pool_segments, to_model_rate
+
+__all__ = ["GenreModel", "frontend_of"]
+
+
+def frontend_of(audio) -> Frontend:  # noqa: ANN001 - mgc_core.audio.Audio
+    """Resample an :class:`~mgc_core.audio.Audio` to 16 kHz and analyse it."""
+    return analyse(to_model_rate(audio.samples, audio.sr))
+
+
+class GenreModel:
+    """Base class of the four genre models.
+
+    Subclasses set :attr:`name` and :attr:`file_name` and implement :meth:`inputs`,
+    :meth:`fit`, :meth:`predict_proba`, :meth:`save` and :meth:`load`.
+    """
+
+    #: Short id used in results and files: "knn", "cnn", "lstm" or "transfer".
+    name: ClassVar[str] = ""
+    #: Bundled file name under ``assets/models/``.
+    file_name: ClassVar[str] = ""
+    classes_: tuple[str, ...] = GENRES
+
+    def inputs(self, front: Frontend) -> np.ndarray:
+        """Per-segment model inputs, first axis ``front.n_segments``."""
+        raise NotImplementedError
+
+    def fit(self, X: np.ndarray, y: np.ndarray, *, groups: np.ndarray | None = None) -> GenreModel:
+        """Train on segment inputs ``X`` with integer labels ``y`` (GENRES indices).
+
+        ``groups`` (one group id per segment, e.g. the artist) is given so that any
+        inner validation split used for model selection keeps groups apart.
+        """
+        raise NotImplementedError
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """Segment probabilities, shape ``(n_segments, 10)``, columns in GENRES order."""
+        raise NotImplementedError
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the fitted model (``.keras`` or ``.skops``; never pickle)."""
+        raise NotImplementedError
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> GenreModel:
+        """Read a model written by :meth:`save` (safe loading only)."""
+        raise NotImplementedError
+
+    # Convenience on audio -------------------------------------------------------------
+    def predict_segments(self, audio) -> np.ndarray:  # noqa: ANN001
+        """Segment probabilities of an :class:`~mgc_core.audio.Audio`, ``(n_segments, 10)``."""
+        return self.predict_proba(self.inputs(frontend_of(audio)))
+
+    def predict(self, audio) -> np.ndarray:  # noqa: ANN001
+        """Clip probabilities ``(10,)``: the pooled segment probabilities."""
+        return pool_segments(self.predict_segments(audio))

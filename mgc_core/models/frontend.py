@@ -1,0 +1,165 @@
+"""The shared front end of every genre model: one segment grid, one spectrogram.
+
+All models analyse audio at 16 kHz (:data:`SR`), so that bandwidth gives nothing
+away (30 GTZAN clips exist only at 16 kHz). The clip's STFT and mel spectrogram
+are computed **once** (:func:`analyse`) and every model reads its inputs from the
+result, segment by segment:
+
+- the segment grid is 187 frames of hop 256 at 16 kHz (2.992 s, "3-second
+  segments", the patch length of musicnn), with a hop of 187 frames (no overlap):
+  segment ``i`` covers frames ``[187 i, 187 (i + 1))``; a trailing part shorter
+  than one segment is dropped, except that a clip shorter than one segment is
+  padded by repeating it (as musicnn was trained) rather than rejected;
+- :attr:`Frontend.logmel` is musicnn's input, ``log10(1 + 10000 mel)``, also the
+  CNN's input; the LSTM's MFCCs and the KNN's summary features derive from the
+  same mel and STFT power.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mgc_core.errors import ParameterError
+
+__all__ = [
+    "SR",
+    "N_FFT",
+    "HOP",
+    "N_MELS",
+    "SEGMENT_FRAMES",
+    "SEGMENT_SECONDS",
+    "Frontend",
+    "analyse",
+    "to_model_rate",
+    "segment_times",
+    "pool_segments",
+]
+
+SR = 16000
+N_FFT = 512
+HOP = 256
+N_MELS = 96
+SEGMENT_FRAMES = 187
+SEGMENT_SAMPLES = SEGMENT_FRAMES * HOP
+SEGMENT_SECONDS = SEGMENT_SAMPLES / SR  # 2.992 s
+LOG_GAIN = 10000.0
+
+
+@dataclass(frozen=True, eq=False)
+class Frontend:
+    """A clip's spectrograms at 16 kHz, computed once and shared by all models.
+
+    Attributes
+    ----------
+    y : np.ndarray [shape=(n,)]
+        The (possibly repeat-padded) 16-kHz samples analysed.
+    power : np.ndarray [shape=(1 + N_FFT // 2, t)]
+        STFT power spectrogram.
+    mel : np.ndarray [shape=(N_MELS, t)]
+        Mel power spectrogram (Slaney mel, librosa defaults).
+    n_segments : int
+        Number of segments on the grid (at least 1).
+    """
+
+    y: np.ndarray
+    power: np.ndarray
+    mel: np.ndarray
+    n_segments: int
+
+    @property
+    def logmel(self) -> np.ndarray:
+        """musicnn's input, ``log10(1 + 10000 mel)``, shape ``(t, N_MELS)``, float32."""
+        return np.log10(1.0 + LOG_GAIN * self.mel.T).astype(np.float32)
+
+    def segments(self, frames_by_feature: np.ndarray) -> np.ndarray:
+        """Cut a ``(t, f)`` array into ``(n_segments, SEGMENT_FRAMES, f)`` segments."""
+        n = self.n_segments
+        return np.ascontiguousarray(
+            frames_by_feature[: n * SEGMENT_FRAMES].reshape(n, SEGMENT_FRAMES, -1)
+        )
+
+    def segment_samples(self, i: int) -> np.ndarray:
+        """The 16-kHz samples of segment ``i``."""
+        return self.y[i * SEGMENT_SAMPLES : (i + 1) * SEGMENT_SAMPLES]
+
+
+def to_model_rate(samples: np.ndarray, sr: int) -> np.ndarray:
+    """Resample mono ``samples`` from ``sr`` to 16 kHz (soxr, high quality)."""
+    import soxr
+
+    y = np.asarray(samples, dtype=np.float32)
+    if y.ndim != 1:
+        raise ParameterError(f"samples must be mono (1-D); got shape {y.shape}.")
+    if sr == SR:
+        return y
+    return soxr.resample(y, sr, SR, quality="HQ").astype(np.float32)
+
+
+def analyse(y: np.ndarray, *, sr: int = SR) -> Frontend:
+    """Compute the shared spectrograms of a clip.
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n,)]
+        Mono audio at 16 kHz.
+    sr : int
+        Must be 16000; resample first with :func:`to_model_rate`.
+
+    Returns
+    -------
+    Frontend
+
+    Examples
+    --------
+    >>> import librosa
+    >>> front = analyse(librosa.tone(440, sr=16000, duration=10.0))
+    >>> front.n_segments, front.logmel.shape[1]
+    (3, 96)
+    """
+    import librosa
+
+    if sr != SR:
+        raise ParameterError(f"the models' front end needs {SR} Hz audio; got {sr} Hz: "
+                             "resample with to_model_rate(samples, sr) first.")
+    y = np.asarray(y, dtype=np.float32)
+    if y.ndim != 1 or y.size == 0:
+        raise ParameterError(f"y must be non-empty mono audio; got shape {y.shape}.")
+    if not np.all(np.isfinite(y)):
+        raise ParameterError("y contains NaN or infinite samples.")
+    if y.size < SEGMENT_SAMPLES:  # shorter than one segment: repeat-pad, as musicnn does
+        y = np.tile(y, int(np.ceil(SEGMENT_SAMPLES / y.size)))[:SEGMENT_SAMPLES]
+    power = np.abs(librosa.stft(y, n_fft=N_FFT, hop_length=HOP)) ** 2
+    mel = librosa.feature.melspectrogram(S=power, sr=SR, n_mels=N_MELS)
+    n_segments = max(1, power.shape[1] // SEGMENT_FRAMES)
+    return Frontend(y=y, power=power.astype(np.float32), mel=mel.astype(np.float32),
+                    n_segments=n_segments)
+
+
+def segment_times(n_segments: int) -> np.ndarray:
+    """Start and end times (s) of each segment, shape ``(n_segments, 2)``."""
+    starts = np.arange(n_segments) * SEGMENT_SECONDS
+    return np.stack([starts, starts + SEGMENT_SECONDS], axis=1)
+
+
+def pool_segments(probabilities: np.ndarray) -> np.ndarray:
+    """Clip probabilities from segment probabilities: the normalised mean of log-probabilities.
+
+    Parameters
+    ----------
+    probabilities : np.ndarray [shape=(n_segments, n_classes)]
+
+    Returns
+    -------
+    np.ndarray [shape=(n_classes,)]
+        ``softmax(mean_i log p_i)``, i.e. the normalised geometric mean (a product
+        of experts over the segments).
+    """
+    p = np.asarray(probabilities, dtype=np.float64)
+    if p.ndim != 2 or p.shape[0] == 0:
+        raise ParameterError(f"probabilities must be (n_segments, n_classes); got {p.shape}.")
+    logp = np.log(np.clip(p, 1e-7, 1.0)).mean(axis=0)
+    logp -= logp.max()
+    out = np.exp(logp)
+    return (out / out.sum()).astype(np.float32)
