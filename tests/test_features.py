@@ -1,0 +1,301 @@
+"""Known-answer tests of mgc_core.features on synthetic audio."""
+
+from __future__ import annotations
+
+import time
+
+import librosa
+import numpy as np
+import pytest
+
+from mgc_core import features as F
+from mgc_core import signals
+from mgc_core.errors import ParameterError
+
+SR = 22050
+
+
+@pytest.fixture(scope="module")
+def sine440():
+    return signals.sine(freq=440.0, sr=SR, duration=3.0)
+
+
+@pytest.fixture(scope="module")
+def noise():
+    return signals.white_noise(sr=SR, duration=3.0, seed=0)
+
+
+@pytest.fixture(scope="module")
+def clicks():
+    return signals.click_track(bpm=120.0, sr=SR, duration=6.0)
+
+
+@pytest.fixture(scope="module")
+def rng():
+    return np.random.default_rng(12345)
+
+
+# --------------------------------------------------------------------------- window, envelope
+
+
+def test_window_slices_by_seconds(sine440):
+    w = F.window(sine440, sr=SR, start_s=0.5, end_s=1.5)
+    assert w.shape == (SR,)
+    np.testing.assert_array_equal(w, sine440[SR // 2 : SR // 2 + SR])
+    assert F.window(sine440, sr=SR, start_s=2.0).shape == (SR,)
+
+
+def test_window_accepts_float64_and_returns_float32(sine440):
+    w = F.window(sine440.astype(np.float64), sr=SR)
+    assert w.dtype == np.float32 and w.shape == sine440.shape
+
+
+@pytest.mark.parametrize("n_columns", [1, 7, 1000, 2000])
+def test_envelope_bounds_every_column_exactly(rng, n_columns):
+    y = rng.uniform(-1, 1, 12345).astype(np.float32)
+    env = F.waveform_envelope(y, sr=SR, n_columns=n_columns)
+    assert len(env.times) == len(env.ymin) == len(env.ymax) <= n_columns
+    k = int(round((env.times[1] - env.times[0]) * SR)) if len(env.times) > 1 else y.size
+    for i in range(len(env.times)):
+        col = y[i * k : (i + 1) * k]
+        assert env.ymin[i] == col.min() and env.ymax[i] == col.max()
+    assert (len(env.times) - 1) * k < y.size <= len(env.times) * k
+
+
+def test_envelope_of_a_short_window_is_the_samples(sine440):
+    env = F.waveform_envelope(sine440, sr=SR, n_columns=2000, start_s=1.0, end_s=1.05)
+    w = F.window(sine440, sr=SR, start_s=1.0, end_s=1.05)
+    np.testing.assert_array_equal(env.ymin, w)
+    np.testing.assert_array_equal(env.ymax, w)
+    np.testing.assert_allclose(env.times, 1.0 + np.arange(w.size) / SR)
+
+
+def test_envelope_is_fast_for_a_ten_minute_song(rng):
+    y = rng.uniform(-1, 1, 600 * SR).astype(np.float32)
+    F.waveform_envelope(y, sr=SR)
+    start = time.perf_counter()
+    env = F.waveform_envelope(y, sr=SR, n_columns=2000)
+    elapsed = time.perf_counter() - start
+    assert len(env.times) == 2000
+    assert elapsed < 0.2  # typically ~10 ms; generous for loaded CI machines
+
+
+# --------------------------------------------------------------------------- spectrum
+
+
+def test_spectrum_of_a_sine_peaks_at_its_frequency(sine440):
+    freqs, db = F.spectrum(sine440, sr=SR, n_fft=4096)
+    assert freqs.shape == db.shape == (2049,)
+    assert freqs[-1] == SR / 2
+    assert abs(freqs[np.argmax(db)] - 440.0) <= SR / 4096
+    # Level relative to a full-scale sine: amplitude 0.8 -> -1.9 dB (Hann scalloping <= 1.5 dB).
+    assert db.max() == pytest.approx(20 * np.log10(0.8), abs=1.5)
+
+
+def test_spectrum_of_a_window_shorter_than_n_fft_is_zero_padded(sine440):
+    freqs, db = F.spectrum(sine440, sr=SR, n_fft=4096, start_s=1.0, end_s=1.05)
+    assert freqs.shape == (2049,)
+    assert abs(freqs[np.argmax(db)] - 440.0) <= SR / 4096
+
+
+def test_spectrum_uses_only_the_selected_window():
+    y = np.concatenate(
+        [signals.sine(freq=440.0, duration=1.0), signals.sine(freq=1000.0, duration=1.0)]
+    )
+    freqs, db = F.spectrum(y, sr=SR, n_fft=2048, start_s=1.1, end_s=2.0)
+    assert abs(freqs[np.argmax(db)] - 1000.0) <= SR / 2048
+    freqs, db = F.spectrum(y, sr=SR, n_fft=2048, end_s=0.9)
+    assert abs(freqs[np.argmax(db)] - 440.0) <= SR / 2048
+
+
+def test_spectrum_of_white_noise_is_flat(noise):
+    freqs, db = F.spectrum(noise, sr=SR, n_fft=1024)
+    band = db[(freqs > 200) & (freqs < 10000)]
+    assert band.max() - band.min() < 3.0
+
+
+# --------------------------------------------------------------------------- spectrograms
+
+
+@pytest.mark.parametrize(("n_fft", "hop_length"), [(512, 128), (2048, 512), (4096, 4096)])
+def test_stft_db_shape_and_range_follow_parameters(sine440, n_fft, hop_length):
+    S = F.stft_db(sine440, sr=SR, n_fft=n_fft, hop_length=hop_length)
+    assert S.shape == (1 + n_fft // 2, 1 + sine440.size // hop_length)
+    assert S.dtype == np.float32
+    assert S.max() == 0.0 and S.min() >= -80.0
+    peak_bin = np.argmax(S[:, S.shape[1] // 2])
+    assert abs(peak_bin * SR / n_fft - 440.0) <= SR / n_fft
+
+
+@pytest.mark.parametrize(("n_mels", "hop_length"), [(32, 256), (128, 512)])
+def test_mel_db_shape_follows_parameters(sine440, n_mels, hop_length):
+    M = F.mel_db(sine440, sr=SR, n_mels=n_mels, hop_length=hop_length)
+    assert M.shape == (n_mels, 1 + sine440.size // hop_length)
+    assert M.max() == 0.0 and M.min() >= -80.0
+
+
+def test_mel_db_puts_a_sine_in_the_band_centred_near_it(sine440):
+    M = F.mel_db(sine440, sr=SR, n_mels=64, fmin=100.0, fmax=4000.0)
+    centres = F.mel_frequencies(64, 100.0, 4000.0, sr=SR)
+    band = np.argmax(M.mean(axis=1))
+    assert abs(centres[band] - 440.0) < 0.5 * (centres[band + 1] - centres[band - 1])
+
+
+def test_mel_frequencies_are_increasing_band_centres_inside_the_range():
+    centres = F.mel_frequencies(40, 300.0, 8000.0, sr=SR)
+    assert centres.shape == (40,)
+    assert 300.0 < centres[0] and centres[-1] < 8000.0
+    assert np.all(np.diff(centres) > 0)
+    assert F.mel_frequencies(10)[-1] < SR / 2
+
+
+def test_max_n_mels_is_the_boundary_of_what_mel_db_accepts(sine440):
+    best = F.max_n_mels(sr=SR, n_fft=256)
+    assert 0 < best < 128
+    assert F.mel_db(sine440, sr=SR, n_fft=256, hop_length=128, n_mels=best).shape[0] == best
+    with pytest.raises(ParameterError, match=f"Use n_mels <= {best}"):
+        F.mel_db(sine440, sr=SR, n_fft=256, hop_length=128, n_mels=best + 1)
+    assert F.max_n_mels(sr=SR, n_fft=2048) == 256
+
+
+@pytest.mark.parametrize("n_mfcc", [1, 13, 40])
+def test_mfcc_shape_follows_parameters(sine440, n_mfcc):
+    M = F.mfcc(sine440, sr=SR, n_mfcc=n_mfcc, n_mels=64, hop_length=1024)
+    assert M.shape == (n_mfcc, 1 + sine440.size // 1024)
+    assert M.dtype == np.float32
+
+
+def test_mfcc_deltas_stack_three_blocks(sine440):
+    plain = F.mfcc(sine440, sr=SR, n_mfcc=13)
+    full = F.mfcc(sine440, sr=SR, n_mfcc=13, deltas=True)
+    assert full.shape == (39, plain.shape[1])
+    np.testing.assert_array_equal(full[:13], plain)
+    middle = slice(10, -10)  # away from the fades, a steady tone does not change
+    assert np.abs(full[13:, middle]).max() < 0.05 * np.abs(plain).max()
+
+
+def test_mfcc_deltas_work_on_very_short_audio():
+    y = signals.sine(duration=0.1)  # 5 frames
+    assert F.mfcc(y, sr=SR, n_mfcc=5, deltas=True).shape == (15, 5)
+
+
+# --------------------------------------------------------------------------- harmony
+
+
+def test_major_chord_chroma_peaks_at_c_e_g():
+    C = F.chroma(signals.major_chord(root=261.63, duration=3.0), sr=SR)
+    assert C.shape[0] == 12
+    top3 = {F.PITCH_CLASSES[i] for i in np.argsort(C.mean(axis=1))[-3:]}
+    assert top3 == {"C", "E", "G"}
+
+
+def test_tonnetz_shape_and_range():
+    y = signals.major_chord(duration=2.0)
+    T = F.tonnetz(y, sr=SR, hop_length=512)
+    assert T.shape == (6, 1 + y.size // 512)
+    assert np.abs(T).max() <= 1.0 + 1e-6
+
+
+def test_tonnetz_works_at_a_low_sample_rate():
+    y = signals.major_chord(sr=8000, duration=1.0)
+    assert F.tonnetz(y, sr=8000).shape[0] == 6
+
+
+# --------------------------------------------------------------------------- spectral shape
+
+
+def test_spectral_features_keys_and_shapes(sine440):
+    f = F.spectral_features(sine440, sr=SR, n_fft=1024, hop_length=256)
+    t = 1 + sine440.size // 256
+    assert list(f) == ["centroid", "bandwidth", "rolloff", "flatness", "zcr", "rms", "contrast"]
+    for key in ("centroid", "bandwidth", "rolloff", "flatness", "zcr", "rms"):
+        assert f[key].shape == (t,) and np.isfinite(f[key]).all()
+    assert f["contrast"].shape == (7, t) and np.isfinite(f["contrast"]).all()
+
+
+def test_sine_features_have_known_values(sine440):
+    f = F.spectral_features(sine440, sr=SR)
+    mid = slice(10, -10)
+    assert np.median(f["centroid"][mid]) == pytest.approx(440.0, rel=0.05)
+    assert np.median(f["rms"][mid]) == pytest.approx(0.8 / np.sqrt(2), rel=0.02)
+    assert np.median(f["zcr"][mid]) == pytest.approx(2 * 440 / SR, rel=0.05)
+
+
+def test_chirp_centroid_rises():
+    centroid = F.spectral_features(signals.chirp(duration=4.0), sr=SR)["centroid"]
+    third = centroid.size // 3
+    assert np.median(centroid[-third:]) > 4 * np.median(centroid[:third])
+
+
+def test_white_noise_is_much_flatter_than_a_sine(noise, sine440):
+    flat_noise = np.median(F.spectral_features(noise, sr=SR)["flatness"])
+    flat_sine = np.median(F.spectral_features(sine440, sr=SR)["flatness"])
+    assert flat_noise > 0.3
+    assert flat_noise > 1000 * flat_sine
+
+
+def test_contrast_works_at_low_sample_rates():
+    f = F.spectral_features(signals.sine(sr=8000, duration=1.0), sr=8000, n_fft=256, hop_length=64)
+    assert np.isfinite(f["contrast"]).all()
+
+
+# --------------------------------------------------------------------------- rhythm
+
+
+def test_click_track_tempo_is_120_bpm(clicks):
+    tempo, beats = F.tempo_beats(clicks, sr=SR)
+    assert tempo == pytest.approx(120.0, abs=1.5)
+    assert np.median(np.diff(beats)) == pytest.approx(0.5, abs=0.03)
+
+
+def test_unrefined_tempo_is_librosas_frame_quantised_estimate(clicks):
+    tempo, _ = F.tempo_beats(clicks, sr=SR, refine=False)
+    # librosa's lag grid at hop 512 holds 117.45 and 123.05 BPM but not 120.
+    assert tempo == pytest.approx(120.0, abs=3.1)
+
+
+def test_drum_pattern_tempo():
+    tempo, _ = F.tempo_beats(signals.drum_pattern(bpm=100.0, duration=8.0), sr=SR)
+    assert tempo == pytest.approx(100.0, abs=2.0)
+
+
+def test_silence_has_no_beats():
+    tempo, beats = F.tempo_beats(np.zeros(2 * SR, dtype=np.float32), sr=SR)
+    assert beats.size == 0 and tempo == 0.0
+
+
+def test_hpss_splits_clicks_from_a_sine():
+    click = signals.click_track(bpm=120.0, duration=3.0)
+    tone = signals.sine(freq=440.0, duration=3.0)
+    h, p = F.hpss(click + tone)
+    assert h.shape == p.shape == click.shape
+    assert h.dtype == p.dtype == np.float32
+    assert np.corrcoef(h, tone)[0, 1] > 0.99
+    assert np.corrcoef(p, click)[0, 1] > 0.8
+    # The percussive part lives around the clicks (first 40 ms of each beat).
+    near = np.zeros(p.size, dtype=bool)
+    for t in 0.01 + 0.5 * np.arange(6):
+        near[int(t * SR) - 200 : int((t + 0.04) * SR)] = True
+    energy = p.astype(float) ** 2
+    assert energy[near].sum() > 0.8 * energy.sum()
+    np.testing.assert_allclose(h + p, click + tone, atol=1e-3)
+
+
+# --------------------------------------------------------------------------- misc
+
+
+def test_frame_times_match_librosa():
+    np.testing.assert_allclose(
+        F.frame_times(10, sr=SR, hop_length=512),
+        librosa.frames_to_time(np.arange(10), sr=SR, hop_length=512),
+    )
+    assert F.frame_times(0, sr=SR, hop_length=512).shape == (0,)
+
+
+def test_contrast_band_edges():
+    edges = F.contrast_band_edges(sr=SR)
+    np.testing.assert_allclose(edges, [0, 200, 400, 800, 1600, 3200, 6400, SR / 2])
+
+
+def test_warm_up_runs():
+    assert F.warm_up() is None

@@ -1,0 +1,286 @@
+"""Every ParameterError that mgc_core.features raises: its type and the message fragment."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mgc_core import features as F
+from mgc_core.errors import MGCError, ParameterError
+
+SR = 22050
+Y = np.sin(2 * np.pi * 440 * np.arange(SR) / SR).astype(np.float32)  # 1 s
+
+# Every public function that takes audio, called with valid defaults around ``y``.
+AUDIO_FUNCS = {
+    "window": lambda y: F.window(y, sr=SR),
+    "waveform_envelope": lambda y: F.waveform_envelope(y, sr=SR),
+    "spectrum": lambda y: F.spectrum(y, sr=SR),
+    "stft_db": lambda y: F.stft_db(y, sr=SR),
+    "mel_db": lambda y: F.mel_db(y, sr=SR),
+    "mfcc": lambda y: F.mfcc(y, sr=SR),
+    "chroma": lambda y: F.chroma(y, sr=SR),
+    "tonnetz": lambda y: F.tonnetz(y, sr=SR),
+    "spectral_features": lambda y: F.spectral_features(y, sr=SR),
+    "tempo_beats": lambda y: F.tempo_beats(y, sr=SR),
+    "hpss": lambda y: F.hpss(y),
+}
+
+BAD_Y = [
+    (np.array([1, 2, 3], dtype=np.int16), "floating-point samples; got dtype int16"),
+    (np.zeros((2, 100), dtype=np.float32), "must be mono, a 1-D array"),
+    (np.zeros(0, dtype=np.float32), "y is empty"),
+    (np.array([0.0, np.nan, 0.0], dtype=np.float32), "sample 1 is nan"),
+    (np.array([0.0, 0.0, np.inf]), "sample 2 is inf"),
+    (["a", "b"], "floating-point samples"),
+]
+
+
+@pytest.mark.parametrize("func", list(AUDIO_FUNCS), ids=str)
+@pytest.mark.parametrize(("y", "fragment"), BAD_Y, ids=[f for _, f in BAD_Y])
+def test_every_function_rejects_bad_audio(func, y, fragment):
+    with pytest.raises(ParameterError, match=fragment):
+        AUDIO_FUNCS[func](y)
+
+
+def test_integer_audio_error_says_how_to_convert():
+    with pytest.raises(ParameterError, match=r"y.astype\(np.float32\) / 32768"):
+        F.stft_db(np.zeros(10, dtype=np.int16), sr=SR)
+
+
+def test_parameter_error_is_an_mgc_error_and_a_value_error():
+    with pytest.raises(MGCError):
+        F.stft_db(Y, sr=SR, n_fft=1000)
+    with pytest.raises(ValueError):
+        F.stft_db(Y, sr=SR, n_fft=1000)
+
+
+CASES = [
+    # sr
+    pytest.param(
+        lambda: F.stft_db(Y, sr=100),
+        "sr must be a sample rate between 4000 and 192000 Hz; got 100",
+        id="sr too low",
+    ),
+    pytest.param(
+        lambda: F.stft_db(Y, sr=22050.5),
+        "sr must be an integer; got 22050.5",
+        id="sr not integral",
+    ),
+    pytest.param(
+        lambda: F.stft_db(Y, sr="22050"),
+        "sr must be an integer; got '22050'",
+        id="sr string",
+    ),
+    pytest.param(
+        lambda: F.frame_times(3, sr=True, hop_length=1),
+        "sr must be an integer; got True",
+        id="sr bool",
+    ),
+    # n_fft
+    pytest.param(
+        lambda: F.stft_db(Y, sr=SR, n_fft=1000),
+        "n_fft must be a power of two between 64 and 16384; got 1000",
+        id="n_fft not power of two",
+    ),
+    pytest.param(
+        lambda: F.mel_db(Y, sr=SR, n_fft=32, hop_length=16),
+        "n_fft must be a power of two between 64 and 16384; got 32",
+        id="n_fft too small",
+    ),
+    pytest.param(
+        lambda: F.spectrum(Y, sr=SR, n_fft=32768),
+        "got 32768",
+        id="n_fft too big",
+    ),
+    pytest.param(
+        lambda: F.chroma(Y, sr=SR, n_fft=2048.5),
+        "n_fft must be an integer; got 2048.5",
+        id="n_fft float",
+    ),
+    pytest.param(
+        lambda: F.spectral_features(Y, sr=SR, n_fft=64, hop_length=32),
+        "use n_fft >= 128",
+        id="n_fft too small for contrast",
+    ),
+    # hop_length
+    pytest.param(
+        lambda: F.stft_db(Y, sr=SR, hop_length=0),
+        "hop_length must be between 1 and n_fft (2048); got 0",
+        id="hop 0",
+    ),
+    pytest.param(
+        lambda: F.mfcc(Y, sr=SR, n_fft=512, hop_length=1024),
+        "hop_length must be between 1 and n_fft (512); got 1024",
+        id="hop above n_fft",
+    ),
+    pytest.param(
+        lambda: F.tonnetz(Y, sr=SR, hop_length=20000),
+        "hop_length must be between 1 and 16384; got 20000",
+        id="hop above limit",
+    ),
+    pytest.param(
+        lambda: F.tempo_beats(Y, sr=SR, hop_length=-1),
+        "hop_length must be between 1",
+        id="hop negative for tempo",
+    ),
+    pytest.param(
+        lambda: F.frame_times(3, sr=SR, hop_length=0),
+        "hop_length must be between 1",
+        id="hop for frame_times",
+    ),
+    # n_mels
+    pytest.param(
+        lambda: F.mel_db(Y, sr=SR, n_mels=0),
+        "n_mels must be between 1 and 256; got 0",
+        id="n_mels 0",
+    ),
+    pytest.param(
+        lambda: F.mfcc(Y, sr=SR, n_mels=300),
+        "n_mels must be between 1 and 256; got 300",
+        id="n_mels 300",
+    ),
+    pytest.param(
+        lambda: F.mel_db(Y, sr=SR, n_fft=256, hop_length=128, n_mels=128),
+        "n_mels=128 is too many for n_fft=256 at sr=22050 Hz",
+        id="n_mels vs n_fft",
+    ),
+    pytest.param(
+        lambda: F.mel_db(Y, sr=SR, n_mels=128, fmin=1000, fmax=1200),
+        "some mel bands would contain no FFT bin",
+        id="n_mels vs narrow range",
+    ),
+    pytest.param(
+        lambda: F.mel_frequencies(0),
+        "n_mels must be between 1 and 256",
+        id="mel_frequencies n_mels",
+    ),
+    # n_mfcc
+    pytest.param(
+        lambda: F.mfcc(Y, sr=SR, n_mfcc=0),
+        "n_mfcc must be between 1 and n_mels (128); got 0",
+        id="n_mfcc 0",
+    ),
+    pytest.param(
+        lambda: F.mfcc(Y, sr=SR, n_mels=40, n_mfcc=41),
+        "n_mfcc must be between 1 and n_mels (40); got 41",
+        id="n_mfcc above n_mels",
+    ),
+    # fmin / fmax
+    pytest.param(
+        lambda: F.mel_db(Y, sr=SR, fmin=-5.0),
+        "fmin must be at least 0 and below fmax (11025 Hz); got -5",
+        id="fmin negative",
+    ),
+    pytest.param(
+        lambda: F.mfcc(Y, sr=SR, fmin=5000.0, fmax=4000.0),
+        "fmin must be at least 0 and below fmax (4000 Hz); got 5000",
+        id="fmin above fmax",
+    ),
+    pytest.param(
+        lambda: F.mel_db(Y, sr=SR, fmin=4000.0, fmax=4000.0),
+        "fmin must be at least 0 and below fmax",
+        id="fmin equals fmax",
+    ),
+    pytest.param(
+        lambda: F.mel_db(Y, sr=SR, fmax=20000.0),
+        "fmax must be above 0 and at most sr/2 (11025 Hz); got 20000",
+        id="fmax above nyquist",
+    ),
+    pytest.param(
+        lambda: F.mel_frequencies(10, 0.0, 0.0),
+        "fmax must be above 0",
+        id="fmax zero",
+    ),
+    pytest.param(
+        lambda: F.mel_db(Y, sr=SR, fmin=float("nan")),
+        "fmin must be a finite number; got nan",
+        id="fmin nan",
+    ),
+    pytest.param(
+        lambda: F.mel_db(Y, sr=SR, fmax="high"),
+        "fmax must be a number; got 'high'",
+        id="fmax string",
+    ),
+    pytest.param(
+        lambda: F.max_n_mels(sr=SR, n_fft=2048, fmax=1e6),
+        "fmax must be above 0 and at most sr/2",
+        id="max_n_mels fmax",
+    ),
+    # start_s / end_s
+    pytest.param(
+        lambda: F.window(Y, sr=SR, start_s=-1.0),
+        "start_s must be at least 0 and before the end of the audio (1.000 s); got -1",
+        id="start negative",
+    ),
+    pytest.param(
+        lambda: F.spectrum(Y, sr=SR, start_s=1.0),
+        "start_s must be at least 0 and before the end",
+        id="start past end",
+    ),
+    pytest.param(
+        lambda: F.window(Y, sr=SR, start_s=0.5, end_s=0.4),
+        "end_s must be after start_s (0.5 s) and at most the duration of the audio (1.000 s); "
+        "got 0.4",
+        id="end before start",
+    ),
+    pytest.param(
+        lambda: F.waveform_envelope(Y, sr=SR, end_s=2.0),
+        "end_s must be after start_s (0 s) and at most the duration",
+        id="end past duration",
+    ),
+    pytest.param(
+        lambda: F.window(Y, sr=SR, start_s=0.0, end_s=1e-6),
+        "holds no whole sample",
+        id="window without samples",
+    ),
+    pytest.param(
+        lambda: F.window(Y, sr=SR, start_s="0"),
+        "start_s must be a number",
+        id="start string",
+    ),
+    # n_columns, n_frames
+    pytest.param(
+        lambda: F.waveform_envelope(Y, sr=SR, n_columns=0),
+        "n_columns must be between 1 and 100000; got 0",
+        id="n_columns 0",
+    ),
+    pytest.param(
+        lambda: F.waveform_envelope(Y, sr=SR, n_columns=10**6),
+        "n_columns must be between 1 and 100000",
+        id="n_columns huge",
+    ),
+    pytest.param(
+        lambda: F.frame_times(-1, sr=SR, hop_length=512),
+        "n_frames must be 0 or more; got -1",
+        id="n_frames negative",
+    ),
+    pytest.param(
+        lambda: F.frame_times(2.5, sr=SR, hop_length=512),
+        "n_frames must be an integer; got 2.5",
+        id="n_frames float",
+    ),
+    # deltas
+    pytest.param(
+        lambda: F.mfcc(Y[:600], sr=SR, n_fft=512, hop_length=512, deltas=True),
+        "deltas=True needs at least 3 frames; this audio gives 2",
+        id="deltas on too few frames",
+    ),
+    # contrast_band_edges
+    pytest.param(
+        lambda: F.contrast_band_edges(sr=0),
+        "sr must be a sample rate between",
+        id="contrast edges sr",
+    ),
+]
+
+
+@pytest.mark.parametrize(("call", "fragment"), CASES)
+def test_bad_parameters_raise_parameter_error_naming_value_and_fix(call, fragment):
+    with pytest.raises(ParameterError) as info:
+        call()
+    assert fragment in str(info.value)
+
+
+def test_integral_floats_are_accepted_for_integer_parameters():
+    assert F.stft_db(Y, sr=22050.0, n_fft=1024.0, hop_length=256.0).shape == (513, 87)
