@@ -8,6 +8,8 @@ PORT ?= 8501
 # first analysis after start-up does not stall for ~17 s.
 export NUMBA_CACHE_DIR := $(CURDIR)/$(VENV)/numba_cache
 export TF_CPP_MIN_LOG_LEVEL := 2
+# Use the shared GTZAN copy beside the checkout when there is one and none is configured.
+export MGC_GTZAN_DIR ?= $(wildcard $(CURDIR)/../shared/data/gtzan)
 
 .PHONY: run test setup setup-dev browser screenshots bench clean
 
@@ -42,7 +44,7 @@ browser:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 screenshots: $(VENV)/.installed-dev browser
-	$(BIN)/python -m tests.e2e.screenshots docs/screenshots
+	$(BIN)/python tests/screenshots.py docs/screenshots
 
 bench: $(VENV)/.installed
 	$(BIN)/python -m mgc_core bench

@@ -1,0 +1,27 @@
+"""mgc — music-genre-classification studio. Entry point: ``streamlit run streamlit_app.py``.
+
+A frame only: page config, shared session state, and the pages. Each page's
+``url_path`` differs from its file name on purpose: with a ``pages/`` folder present,
+Streamlit would otherwise treat a deep link such as ``/audio_features`` as an old-style
+(v1) page and show the wrong navigation.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import mgc_core  # noqa: F401  (sets numba/TensorFlow environment defaults before they load)
+
+st.set_page_config(
+    page_title="mgc — music genre studio", page_icon=":material/library_music:", layout="wide"
+)
+st.session_state.setdefault("selection", None)
+
+pages = [
+    st.Page("pages/classify.py", title="Classify", icon=":material/label:", default=True),
+    st.Page(
+        "pages/audio_features.py", title="Audio features", icon=":material/graphic_eq:",
+        url_path="features",
+    ),
+]
+st.navigation(pages).run()

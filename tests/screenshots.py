@@ -1,0 +1,62 @@
+"""Refresh the README's screenshots by driving the real app in headless Chromium.
+
+Run with ``make screenshots`` (not part of the tests). Writes small PNGs, one per
+page, into the folder given on the command line (default ``docs/screenshots``).
+The music shown is synthesised here (mgc_core.signals), never a dataset file.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[1])]
+
+from browser import chromium, running_app, wait_for_app  # noqa: E402
+
+from mgc_core import signals  # noqa: E402
+
+
+def _demo_song(path: Path, sr: int = 22050) -> Path:
+    """A 12-s demo: a drum pattern under a major chord."""
+    drums = signals.drum_pattern(sr=sr, duration=12.0)
+    chord = signals.major_chord(sr=sr, duration=12.0)
+    sf.write(path, (0.6 * drums + 0.4 * chord).astype(np.float32), sr)
+    return path
+
+
+def _open(page, title: str) -> None:
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title).click()
+    page.get_by_role("heading", name=title).first.wait_for(timeout=60_000)
+    wait_for_app(page)
+
+
+def main(out_dir: str = "docs/screenshots") -> None:
+    """Take one screenshot per page into ``out_dir``."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp, running_app() as url, chromium() as browser:
+        song = _demo_song(Path(tmp) / "demo song.wav")
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(url)
+        wait_for_app(page)
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(song))
+        page.get_by_text("Now analysing:").wait_for(timeout=120_000)
+        wait_for_app(page)
+        page.screenshot(path=out / "classify.png")
+        _open(page, "Audio features")
+        page.wait_for_function(
+            "() => document.querySelectorAll('.js-plotly-plot').length >= 2", timeout=120_000
+        )
+        page.get_by_role("tab", name="Spectrogram").click()
+        page.wait_for_timeout(1500)
+        page.screenshot(path=out / "audio_features.png", full_page=True)
+    print(f"screenshots written to {out}/")
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:2])

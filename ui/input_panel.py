@@ -1,0 +1,243 @@
+"""The input panel: every page that takes music gets it from here.
+
+Four sources (upload, microphone, a GTZAN clip, a built-in signal) end in one
+:class:`Selection` kept in ``st.session_state["selection"]``, so the chosen music
+persists across pages. Decoding is cached by the file's bytes, never by a path.
+Errors are shown with ``st.error`` and the previous selection is kept.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import streamlit as st
+
+from mgc_core.audio import SUPPORTED_EXTENSIONS, Audio, load_audio, to_wav_bytes
+from mgc_core.errors import MGCError
+
+__all__ = ["Selection", "input_panel", "current_selection", "MAX_SECONDS", "load_bytes"]
+
+#: Longest stretch of a file that is analysed (longer files are cut, with a warning).
+MAX_SECONDS = 600
+#: Sample rate of every analysis in the app.
+ANALYSIS_SR = 22050
+_STATE = "selection"
+_ERROR = "selection_error"
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The music chosen in the input panel.
+
+    Attributes
+    ----------
+    audio : Audio
+        Decoded mono audio at the analysis rate.
+    label : str
+        What to call it on screen (file name, clip id, signal title).
+    source : str
+        One of ``"upload"``, ``"recording"``, ``"gtzan"``, ``"signal"``.
+    playable : bytes
+        Bytes for the audio player (the original file where we have one).
+    mime : str
+        MIME type of ``playable``.
+    gtzan_id : str or None
+        The GTZAN id when the music is a dataset clip.
+    """
+
+    audio: Audio
+    label: str
+    source: str
+    playable: bytes
+    mime: str
+    gtzan_id: str | None = None
+
+
+@st.cache_data(max_entries=16, show_spinner="Decoding audio…")
+def load_bytes(data: bytes, name: str) -> Audio:
+    """Decode ``data`` (any supported format) at the analysis rate, cached by content."""
+    return load_audio(data, sr=ANALYSIS_SR, max_seconds=MAX_SECONDS)
+
+
+def current_selection() -> Selection | None:
+    """Return the music chosen in this session, or None."""
+    return st.session_state.get(_STATE)
+
+
+def _set(selection: Selection) -> None:
+    st.session_state[_STATE] = selection
+    st.session_state[_ERROR] = None
+
+
+def _fail(message: str) -> None:
+    st.session_state[_ERROR] = message
+
+
+def _mime_for(name: str) -> str:
+    ext = os.path.splitext(name)[1].lower().lstrip(".")
+    return {
+        "wav": "audio/wav", "mp3": "audio/mpeg", "ogg": "audio/ogg", "oga": "audio/ogg",
+        "opus": "audio/ogg", "flac": "audio/flac", "m4a": "audio/mp4", "aac": "audio/aac",
+        "mp4": "audio/mp4", "webm": "audio/webm",
+    }.get(ext, "")
+
+
+def _from_file_bytes(data: bytes, name: str, source: str, gtzan_id: str | None = None) -> None:
+    try:
+        audio = load_bytes(data, name)
+    except MGCError as err:
+        _fail(f"Could not use **{name}**: {err}")
+        return
+    mime = _mime_for(name)
+    playable = data if mime else to_wav_bytes(audio)
+    _set(Selection(audio, name, source, playable, mime or "audio/wav", gtzan_id))
+
+
+def _on_upload() -> None:
+    uploaded = st.session_state.get("input_upload")
+    if uploaded is not None:
+        _from_file_bytes(uploaded.getvalue(), uploaded.name, "upload")
+
+
+def _on_record() -> None:
+    recorded = st.session_state.get("input_record")
+    if recorded is not None:
+        _from_file_bytes(recorded.getvalue(), "microphone recording.wav", "recording")
+
+
+def _upload_tab() -> None:
+    limit = st.get_option("server.maxUploadSize")
+    st.file_uploader(
+        "Upload a song",
+        type=list(SUPPORTED_EXTENSIONS),
+        key="input_upload",
+        on_change=_on_upload,
+        help=(
+            f"Up to {limit} MB. Formats: {', '.join(SUPPORTED_EXTENSIONS)}. "
+            f"Songs longer than {MAX_SECONDS // 60} minutes are cut to the first "
+            f"{MAX_SECONDS // 60}."
+        ),
+    )
+    st.caption(
+        f"Any common audio format (or a video's sound track), up to {limit} MB. "
+        "Uploads stay in memory for this session only; nothing is stored."
+    )
+
+
+def _record_tab() -> None:
+    st.audio_input(
+        "Record with your microphone",
+        key="input_record",
+        sample_rate=ANALYSIS_SR,  # 22050 Hz, the analysis rate, not the 16 kHz default
+        on_change=_on_record,
+    )
+    st.caption("Hold your phone or speaker near the microphone. At least 1 s is needed.")
+
+
+def _gtzan_tab() -> None:
+    from mgc_core.datasets import gtzan
+
+    try:
+        dataset = _dataset(os.environ.get(gtzan.ENV_VAR, ""))
+    except MGCError as err:
+        st.info(
+            "No GTZAN dataset is configured, so its clips are not offered here. "
+            f"{err}"
+        )
+        return
+    genre = st.selectbox("Genre", dataset.genres_present(), key="input_gtzan_genre")
+    ids = dataset.track_ids(genre)
+    index = dataset.artist_index()
+
+    def _label(track_id: str) -> str:
+        artist, title = index.get(track_id, (None, None))
+        who = " – ".join(x for x in (artist, title) if x)
+        return f"{track_id}  {who}" if who else track_id
+
+    track_id = st.selectbox("Clip", ids, format_func=_label, key="input_gtzan_id")
+    if st.button("Use this clip", key="input_gtzan_go", disabled=track_id is None):
+        path = dataset.track(track_id).path
+        try:
+            data = path.read_bytes()
+        except OSError as err:
+            _fail(f"Could not read {track_id}: {err}. Check the files under {dataset.root}.")
+        else:
+            _from_file_bytes(data, path.name, "gtzan", gtzan_id=track_id)
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _dataset(root: str):  # noqa: ANN202 - returns mgc_core.datasets.gtzan.GTZAN
+    from mgc_core.datasets import gtzan
+
+    return gtzan.GTZAN(root or None)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _signal(name: str, duration: float) -> Audio:
+    from mgc_core.signals import make_signal
+
+    samples = make_signal(name, sr=ANALYSIS_SR, duration=duration)
+    return Audio(samples, sr=ANALYSIS_SR, original_format="built-in signal", name=name)
+
+
+def _signal_tab() -> None:
+    from mgc_core.signals import SIGNALS
+
+    name = st.selectbox(
+        "Built-in signal",
+        list(SIGNALS),
+        format_func=lambda key: SIGNALS[key].title,
+        key="input_signal",
+    )
+    st.caption(SIGNALS[name].description)
+    duration = st.slider("Length (s)", 2.0, 30.0, 8.0, 1.0, key="input_signal_seconds")
+    if st.button("Use this signal", key="input_signal_go"):
+        audio = _signal(name, duration)
+        _set(Selection(audio, SIGNALS[name].title, "signal", to_wav_bytes(audio), "audio/wav"))
+
+
+def _summary(selection: Selection) -> None:
+    audio = selection.audio
+    channels = {1: "mono", 2: "stereo"}.get(audio.original_channels,
+                                            f"{audio.original_channels} channels")
+    st.markdown(f"**Now analysing:** {selection.label}")
+    st.caption(
+        f"{audio.duration:.1f} s · {audio.original_format} · "
+        f"{audio.original_sr / 1000:g} kHz {channels} · analysed as mono at "
+        f"{audio.sr / 1000:g} kHz"
+    )
+    st.audio(selection.playable, format=selection.mime)
+    for warning in audio.warnings:
+        st.warning(warning)
+
+
+def input_panel() -> Selection | None:
+    """Render the input panel and return the current selection (or None).
+
+    Returns
+    -------
+    Selection or None
+        The music chosen in this session, on this page or an earlier one.
+    """
+    st.session_state.setdefault(_STATE, None)
+    st.session_state.setdefault(_ERROR, None)
+    selection = current_selection()
+    with st.expander("Choose music", expanded=selection is None, icon=":material/library_music:"):
+        upload, record, dataset, signal = st.tabs(
+            ["Upload", "Record", "GTZAN clip", "Built-in signal"]
+        )
+        with upload:
+            _upload_tab()
+        with record:
+            _record_tab()
+        with dataset:
+            _gtzan_tab()
+        with signal:
+            _signal_tab()
+    if st.session_state[_ERROR]:
+        st.error(st.session_state[_ERROR])
+    selection = current_selection()
+    if selection is not None:
+        _summary(selection)
+    return selection
