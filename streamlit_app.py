@@ -11,11 +11,13 @@ from __future__ import annotations
 import streamlit as st
 
 import mgc_core  # noqa: F401  (sets numba/TensorFlow environment defaults before they load)
+from ui.warmup import warm_up_in_background
 
 st.set_page_config(
     page_title="mgc — music genre studio", page_icon=":material/library_music:", layout="wide"
 )
 st.session_state.setdefault("selection", None)
+warm_up_in_background()
 
 pages = [
     st.Page("pages/classify.py", title="Classify", icon=":material/label:", default=True),

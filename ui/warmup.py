@@ -1,0 +1,29 @@
+"""Warm the analysis code once per server process, in the background.
+
+Even with numba's on-disk cache filled at set-up time (``python -m mgc_core warmup``),
+a new process spends a few seconds loading librosa's compiled kernels on its first
+STFT and beat tracking. Starting that work when the first page is served, in a
+background thread, means it is done by the time a person has chosen some music.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import streamlit as st
+
+__all__ = ["warm_up_in_background"]
+
+
+def _warm() -> None:
+    from mgc_core import features
+
+    features.warm_up()
+
+
+@st.cache_resource(show_spinner=False)
+def warm_up_in_background() -> threading.Thread:
+    """Start the warm-up thread once per process and return it."""
+    thread = threading.Thread(target=_warm, name="mgc-warm-up", daemon=True)
+    thread.start()
+    return thread
