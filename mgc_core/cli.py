@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from mgc_core.errors import MGCError
+from mgc_core.errors import AssetError, MGCError
 
 __all__ = ["main"]
 
@@ -39,6 +39,164 @@ def _cmd_convert_musicnn(args: argparse.Namespace) -> int:
     return 0
 
 
+class _ProgressBar:
+    """A one-line text progress bar on stderr, redrawn in place: ``stage [#####.....] 5/10``."""
+
+    def __init__(self, stream=None, width: int = 30) -> None:  # noqa: ANN001
+        self.stream = stream if stream is not None else sys.stderr
+        self.width = width
+        self.stage: str | None = None
+        self.started = time.perf_counter()
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage != self.stage:
+            if self.stage is not None:
+                self.stream.write("\n")
+            self.stage, self.started = stage, time.perf_counter()
+        filled = int(self.width * done / total) if total else self.width
+        elapsed = time.perf_counter() - self.started
+        self.stream.write(
+            f"\r{stage:<22} [{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} "
+            f"{elapsed:6.1f} s"
+        )
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.stage is not None:
+            self.stream.write("\n")
+            self.stream.flush()
+            self.stage = None
+
+
+def _print_timings(timings: dict[str, float], total: float) -> None:
+    print("timings:")
+    for stage, seconds in timings.items():
+        print(f"  {stage:<36} {seconds:8.1f} s")
+    print(f"  {'total':<36} {total:8.1f} s")
+
+
+def _command_line(name: str, args: argparse.Namespace, *, defaults: dict[str, object]) -> str:
+    """The command recorded in the manifest: the GTZAN path written as DIR."""
+    parts = ["python -m mgc_core", name, "--gtzan DIR"]
+    for key, default in defaults.items():
+        value = getattr(args, key, None)
+        if value is None or value == default:
+            continue
+        flag = "--" + key.replace("_", "-")
+        if isinstance(value, (list, tuple)):
+            parts.append(f"{flag} {' '.join(map(str, value))}")
+        else:
+            parts.append(f"{flag} {value}")
+    return " ".join(parts)
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    """Fit every model on all usable GTZAN clips and bundle them."""
+    from mgc_core import training
+    from mgc_core.datasets import GTZAN
+
+    start = time.perf_counter()
+    dataset = GTZAN(args.gtzan)
+    bar = _ProgressBar()
+    try:
+        report = training.train_all(
+            dataset, models=args.models, cache_dir=args.cache, assets_dir=args.out,
+            command=_command_line("train", args, defaults={"out": None, "models": None}),
+            progress=bar,
+        )
+    finally:
+        bar.close()
+    data = report.data
+    print(f"trained on {data['n_clips']} clips ({data['excluded']} excluded as faulty; "
+          f"{data['n_groups']} artist groups)")
+    for name, path in report.paths.items():
+        print(f"  {name:<9} -> {path} ({path.stat().st_size / 1e6:.2f} MB)")
+    _print_timings(report.timings, time.perf_counter() - start)
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    """Cross-validate the models and write assets/evaluation/*.json."""
+    from mgc_core import training
+    from mgc_core.datasets import GTZAN
+
+    start = time.perf_counter()
+    dataset = GTZAN(args.gtzan)
+    bar = _ProgressBar()
+    try:
+        report = training.evaluate_all(
+            dataset, models=args.models, fold_seeds=args.seeds, cache_dir=args.cache,
+            assets_dir=args.out,
+            command=_command_line("evaluate", args, defaults={
+                "out": None, "models": None, "seeds": list(training.FOLD_SEEDS)}),
+            progress=bar,
+        )
+    finally:
+        bar.close()
+    first = next(iter(report.records.values()))
+    protocol, data = first["protocol"], first["data"]
+    print(f"protocol: {protocol['name']} ({protocol['n_splits']} folds, fold seeds "
+          f"{', '.join(map(str, protocol['fold_seeds']))}; groups: {protocol['groups']})")
+    print(f"data: {data['n_clips']} clips, {data['excluded']} excluded as faulty")
+    print()
+    print(f"{'model':<10} {'balanced acc.':>13} {'95% CI':>15} {'seeds mean ± std':>18} "
+          f"{'accuracy':>9} {'macro-F1':>9}")
+    for name, rec in report.records.items():
+        ba, spread = rec["balanced_accuracy"], rec["seeds"]["balanced_accuracy"]
+        ci = "[{:.3f}, {:.3f}]".format(*ba["ci95"])
+        seeds = "{:.3f} ± {:.3f}".format(spread["mean"], spread["std"])
+        print(f"{name:<10} {ba['value']:>13.3f} {ci:>15} {seeds:>18} "
+              f"{rec['accuracy']['value']:>9.3f} {rec['macro_f1']['value']:>9.3f}")
+    leaky = report.records.get("knn", {}).get("leaky")
+    if leaky:
+        print()
+        print("knn, leaky random split of segments vs artist-grouped split (balanced accuracy):")
+        print(f"  segments: leaky {leaky['segment_level']['balanced_accuracy']:.3f}, honest "
+              f"{leaky['honest_segment_level']['balanced_accuracy']:.3f}; clips: leaky "
+              f"{leaky['clip_level']['balanced_accuracy']:.3f}, honest "
+              f"{leaky['honest_clip_level']['balanced_accuracy']:.3f}")
+    print()
+    for path in report.paths.values():
+        print(f"wrote {path}")
+    _print_timings(report.timings, time.perf_counter() - start)
+    return 0
+
+
+def _cmd_classify(args: argparse.Namespace) -> int:
+    """Classify audio files with the bundled models."""
+    import json
+
+    from mgc_core.audio import load_audio
+    from mgc_core.classify import classify
+    from mgc_core.genres import GENRES
+    from mgc_core.models.frontend import SR
+
+    failed = False
+    results = []
+    for file in args.files:
+        try:
+            result = classify(load_audio(file, sr=SR), models=args.models)
+        except AssetError:
+            raise  # a missing or altered model fails every file: stop at once
+        except MGCError as err:
+            print(f"error: {file}: {err}", file=sys.stderr)
+            failed = True
+            continue
+        if args.json:
+            results.append(result.to_dict(file=str(file)))
+            continue
+        print(f"{file} ({result.duration_s:.1f} s, {len(result.segment_times)} segments)")
+        for name, r in result.models.items():
+            tops = ", ".join(f"{g} {p:.2f}" for g, p in r.top(3))
+            print(f"  {name:<9} {tops}   ({r.seconds:.2f} s)")
+        order = result.ensemble.argsort()[::-1][:3]
+        tops = ", ".join(f"{GENRES[i]} {result.ensemble[i]:.2f}" for i in order)
+        print(f"  {'ensemble':<9} {tops}")
+    if args.json:
+        print(json.dumps(results, indent=1))
+    return 2 if failed else 0
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m mgc_core",
@@ -56,6 +214,44 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", default="assets/models", help="output folder (default: assets/models)")
     p.set_defaults(func=_cmd_convert_musicnn)
+
+    from mgc_core.models import MODEL_NAMES
+
+    models_help = f"models to use (default: all of {' '.join(MODEL_NAMES)})"
+    p = sub.add_parser(
+        "train",
+        help="fit the models on all usable GTZAN clips and bundle them in assets/models",
+    )
+    p.add_argument("--gtzan", default=None,
+                   help="the GTZAN folder (default: $MGC_GTZAN_DIR)")
+    p.add_argument("--out", default=None,
+                   help="assets folder (default: the assets/ folder of the repository)")
+    p.add_argument("--models", nargs="+", choices=MODEL_NAMES, default=None, help=models_help)
+    p.add_argument("--cache", default=None,
+                   help="cache of per-clip model inputs (default: .mgc_cache/ in the repo)")
+    p.set_defaults(func=_cmd_train)
+
+    p = sub.add_parser(
+        "evaluate",
+        help="cross-validate the models by artist and write assets/evaluation/*.json",
+    )
+    p.add_argument("--gtzan", default=None,
+                   help="the GTZAN folder (default: $MGC_GTZAN_DIR)")
+    p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2],
+                   help="fold seeds of the repeated cross-validation (default: 0 1 2)")
+    p.add_argument("--models", nargs="+", choices=MODEL_NAMES, default=None, help=models_help)
+    p.add_argument("--out", default=None,
+                   help="assets folder (default: the assets/ folder of the repository)")
+    p.add_argument("--cache", default=None,
+                   help="cache of per-clip model inputs (default: .mgc_cache/ in the repo)")
+    p.set_defaults(func=_cmd_evaluate)
+
+    p = sub.add_parser("classify", help="classify audio files with the bundled models")
+    p.add_argument("files", nargs="+", metavar="FILE", help="audio files")
+    p.add_argument("--json", action="store_true",
+                   help="print a JSON array, one object per file")
+    p.add_argument("--models", nargs="+", choices=MODEL_NAMES, default=None, help=models_help)
+    p.set_defaults(func=_cmd_classify)
     return parser
 
 

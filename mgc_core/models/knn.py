@@ -1,0 +1,503 @@
+"""k-nearest neighbours on hand-made summary features of each 3-s segment.
+
+Frame-level features are computed **once** over the whole clip from the shared
+front end (:class:`~mgc_core.models.frontend.Frontend`: its STFT power and mel
+spectrogram at 16 kHz, hop 256), then summarised segment by segment (187 frames,
+the shared grid) by their mean and standard deviation; no STFT is recomputed.
+
+Feature vector of a segment (:data:`FEATURE_NAMES`, 91 values, float32):
+
+- ``[0:45]`` the **means** over the segment's frames of the 45 frame-level rows of
+  :data:`FRAME_ROWS`, in this order:
+
+  - ``mfcc01`` .. ``mfcc20``: MFCCs of ``power_to_db(mel)``;
+  - ``chroma_C`` .. ``chroma_B``: chroma of the STFT power (``tuning=0``);
+  - ``centroid``, ``bandwidth``, ``rolloff`` (Hz), ``flatness`` of the magnitude
+    ``sqrt(power)``;
+  - ``zcr``: zero-crossing rate of the samples, frames of 512 and hop 256, aligned
+    with the STFT frames;
+  - ``rms``: RMS level, from the magnitude;
+  - ``contrast1`` .. ``contrast7``: spectral contrast (dB) of the magnitude in the
+    bands of :func:`mgc_core.features.contrast_band_edges` at 16 kHz;
+
+- ``[45:90]`` the **standard deviations** of the same 45 rows, same order
+  (names ending ``_std``);
+- ``[90]`` ``tempo``: the segment's tempo (BPM) by :func:`librosa.feature.tempo` on
+  the onset strength of the segment's mel spectrogram.
+
+The classifier is a :class:`~sklearn.pipeline.Pipeline` of a
+:class:`~sklearn.preprocessing.StandardScaler` and a
+:class:`~sklearn.neighbors.KNeighborsClassifier`; ``n_neighbors`` and ``weights``
+are chosen inside :meth:`KNNModel.fit` by a grouped inner cross-validation on
+balanced accuracy.
+
+Class imbalance: k-NN has no class weights. Its votes follow the training density,
+so a small genre loses neighbourhoods near a large one. It is not re-balanced here;
+choosing ``k`` by *balanced* accuracy favours settings (small ``k``, distance
+weights) that keep small genres' recall, and the evaluation reports balanced
+accuracy and macro-F1 so that the bias stays visible.
+
+Models are saved with :func:`skops.io.dump` and read back with
+:func:`load_skops`, which refuses any type outside an explicit allow-list.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from mgc_core.errors import AssetError, ParameterError
+from mgc_core.genres import GENRES
+from mgc_core.models.base import GenreModel
+from mgc_core.models.frontend import HOP, N_FFT, SEGMENT_SECONDS, SR, Frontend
+
+__all__ = [
+    "FRAME_ROWS",
+    "FEATURE_NAMES",
+    "N_FEATURES",
+    "K_GRID",
+    "WEIGHTS_GRID",
+    "KNNModel",
+    "segment_features",
+    "inner_splits",
+    "genre_columns",
+    "load_skops",
+]
+
+N_MFCC = 20
+_PITCH = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+_CONTRAST_BANDS = 6  # six octaves above fmin, plus the band below: 7 rows
+#: The 45 frame-level rows summarised per segment, in order.
+FRAME_ROWS: tuple[str, ...] = (
+    tuple(f"mfcc{i:02d}" for i in range(1, N_MFCC + 1))
+    + tuple(f"chroma_{p}" for p in _PITCH)
+    + ("centroid", "bandwidth", "rolloff", "flatness", "zcr", "rms")
+    + tuple(f"contrast{i}" for i in range(1, _CONTRAST_BANDS + 2))
+)
+#: Names of the 91 values of a segment's feature vector, in order.
+FEATURE_NAMES: tuple[str, ...] = (
+    tuple(f"{r}_mean" for r in FRAME_ROWS) + tuple(f"{r}_std" for r in FRAME_ROWS) + ("tempo",)
+)
+N_FEATURES: int = len(FEATURE_NAMES)
+#: Candidate numbers of neighbours and vote weightings, chosen by inner CV.
+K_GRID: tuple[int, ...] = (1, 3, 5, 7, 9, 15, 21)
+WEIGHTS_GRID: tuple[str, ...] = ("uniform", "distance")
+#: Most folds of the inner cross-validation.
+INNER_FOLDS = 5
+SEED = 0
+_FORMAT = 1
+
+#: Types a KNN file may hold beyond skops's defaults (checked by :func:`load_skops`).
+KNN_TRUSTED: tuple[str, ...] = (
+    "sklearn.neighbors._classification.KNeighborsClassifier",
+    "sklearn.pipeline.Pipeline",
+    "sklearn.preprocessing._data.StandardScaler",
+)
+
+
+# --------------------------------------------------------------------------- features
+
+
+def segment_features(front: Frontend) -> np.ndarray:
+    """Summary features of every segment of a clip (see the module docstring).
+
+    Parameters
+    ----------
+    front : Frontend
+        The clip's shared spectrograms, from :func:`mgc_core.models.frontend.analyse`.
+
+    Returns
+    -------
+    np.ndarray [shape=(front.n_segments, 91), dtype=float32]
+        Columns named by :data:`FEATURE_NAMES`.
+
+    Examples
+    --------
+    >>> import librosa
+    >>> from mgc_core.models.frontend import analyse
+    >>> segment_features(analyse(librosa.tone(440, sr=16000, duration=7.0))).shape
+    (2, 91)
+    """
+    import librosa
+
+    from mgc_core.features import contrast_band_edges
+
+    if not isinstance(front, Frontend):
+        raise ParameterError(
+            f"front must be a Frontend; got {type(front).__name__}: "
+            "make one with mgc_core.models.frontend.analyse(y)."
+        )
+    spec = librosa.feature
+    n_frames = front.n_segments * 187
+    power = front.power[:, :n_frames]
+    mel = front.mel[:, :n_frames]
+    magnitude = np.sqrt(power)
+    mel_db = librosa.power_to_db(mel)
+    rows = np.concatenate(
+        [
+            spec.mfcc(S=mel_db, n_mfcc=N_MFCC),
+            spec.chroma_stft(S=power, sr=SR, n_fft=N_FFT, tuning=0.0),
+            spec.spectral_centroid(S=magnitude, sr=SR, n_fft=N_FFT),
+            spec.spectral_bandwidth(S=magnitude, sr=SR, n_fft=N_FFT),
+            spec.spectral_rolloff(S=magnitude, sr=SR, n_fft=N_FFT),
+            spec.spectral_flatness(S=magnitude),
+            spec.zero_crossing_rate(front.y, frame_length=N_FFT, hop_length=HOP)[:, :n_frames],
+            spec.rms(S=magnitude, frame_length=N_FFT),
+            spec.spectral_contrast(
+                S=magnitude, sr=SR, n_fft=N_FFT, fmin=float(contrast_band_edges(sr=SR)[1]),
+                n_bands=_CONTRAST_BANDS,
+            ),
+        ]
+    )  # (45, n_frames)
+    segs = front.segments(rows.T)  # (n_segments, 187, 45)
+    onset = librosa.onset.onset_strength(S=mel_db, sr=SR, hop_length=HOP)
+    onset = onset[:n_frames].reshape(front.n_segments, -1)  # one envelope per segment
+    tempo = spec.tempo(onset_envelope=onset, sr=SR, hop_length=HOP, ac_size=SEGMENT_SECONDS)
+    out = np.concatenate([segs.mean(axis=1), segs.std(axis=1), tempo.reshape(-1, 1)], axis=1)
+    return out.astype(np.float32)
+
+
+# --------------------------------------------------------------------------- shared helpers
+
+
+def _check_Xy(X: Any, y: Any, width: int) -> tuple[np.ndarray, np.ndarray]:
+    X = _check_X(X, width)
+    y = np.asarray(y)
+    if y.shape != (X.shape[0],) or not np.issubdtype(y.dtype, np.integer):
+        raise ParameterError(
+            f"y must hold one integer genre index per row of X ({X.shape[0]}); got "
+            f"shape {y.shape} and dtype {y.dtype}: map names with mgc_core.genres.genre_index."
+        )
+    if y.size and (y.min() < 0 or y.max() >= len(GENRES)):
+        raise ParameterError(
+            f"y holds genre indices outside 0..{len(GENRES) - 1} "
+            f"(min {y.min()}, max {y.max()}): use indices into GENRES."
+        )
+    if np.unique(y).size < 2:
+        raise ParameterError(
+            f"fit needs segments of at least two genres; got {np.unique(y).size}."
+        )
+    return X, y.astype(np.int64)
+
+
+def _check_X(X: Any, width: int) -> np.ndarray:
+    X = np.asarray(X, dtype=np.float32)
+    if X.ndim != 2 or X.shape[1] != width or X.shape[0] == 0:
+        raise ParameterError(
+            f"X must have shape (n_segments, {width}) with n_segments >= 1; got {X.shape}: "
+            "compute it with the model's inputs(front)."
+        )
+    if not np.all(np.isfinite(X)):
+        raise ParameterError("X holds NaN or infinite values: recompute it with inputs(front).")
+    return X
+
+
+def _check_ids(name: str, ids: Any, n: int) -> np.ndarray | None:
+    if ids is None:
+        return None
+    ids = np.asarray(ids)
+    if ids.shape != (n,):
+        raise ParameterError(
+            f"{name} must give one id per row of X ({n}); got shape {ids.shape}."
+        )
+    return ids
+
+
+def inner_splits(
+    y: np.ndarray, groups: np.ndarray | None = None, *, n_splits: int = INNER_FOLDS,
+    seed: int = SEED,
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Folds of an inner cross-validation for model selection inside ``fit``.
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n,)]
+        Integer labels.
+    groups : np.ndarray [shape=(n,)], optional
+        Group id of each row (artist, or clip): a group never lands on both sides
+        (:class:`~sklearn.model_selection.StratifiedGroupKFold`). ``None`` gives a
+        stratified :class:`~sklearn.model_selection.StratifiedKFold`.
+    n_splits : int
+        Most folds; fewer when there are fewer groups (or members per genre).
+    seed : int
+        Shuffling seed.
+
+    Returns
+    -------
+    list of (train_index, test_index)
+
+    Raises
+    ------
+    ParameterError
+        If there are too few groups (or rows) for two folds.
+    """
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+
+    y = np.asarray(y)
+    if groups is None:
+        k = min(n_splits, int(np.bincount(y).max()))
+        splitter = StratifiedKFold(k, shuffle=True, random_state=seed) if k >= 2 else None
+    else:
+        k = min(n_splits, np.unique(groups).size)
+        splitter = StratifiedGroupKFold(k, shuffle=True, random_state=seed) if k >= 2 else None
+    if splitter is None:
+        raise ParameterError(
+            "fit chooses its settings by an inner cross-validation, which needs at least "
+            "two groups (or two segments of a genre when groups is None): give more data."
+        )
+    with warnings.catch_warnings():  # small genres: some folds lack them, which is fine
+        warnings.filterwarnings("ignore", message="The least populated class", category=UserWarning)
+        return list(splitter.split(np.zeros((y.size, 1)), y, groups))
+
+
+def genre_columns(proba: np.ndarray, classes: Iterable[int]) -> np.ndarray:
+    """Spread ``(n, len(classes))`` probabilities into ``(n, 10)`` columns in GENRES order.
+
+    Genres absent from training get probability 0.
+    """
+    out = np.zeros((proba.shape[0], len(GENRES)), dtype=np.float32)
+    out[:, np.asarray(list(classes), dtype=np.int64)] = proba
+    return out
+
+
+def dump_skops(obj: Any, path: str | os.PathLike) -> None:
+    """Write ``obj`` with :func:`skops.io.dump` (never pickle)."""
+    import skops.io as sio
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sio.dump(obj, path)
+
+
+def load_skops(path: str | os.PathLike, *, trusted: Iterable[str]) -> Any:
+    """Read a ``.skops`` file, allowing only skops's default types and ``trusted``.
+
+    The file's types outside skops's defaults
+    (:func:`skops.io.get_untrusted_types`) must all be in ``trusted``; otherwise
+    nothing is loaded.
+
+    Parameters
+    ----------
+    path : path-like
+        A file written by :func:`skops.io.dump`.
+    trusted : iterable of str
+        Fully qualified type names the caller expects in the file.
+
+    Returns
+    -------
+    The object stored.
+
+    Raises
+    ------
+    AssetError
+        If the file is missing or unreadable, or holds a type not in ``trusted``
+        (the message names it).
+    """
+    import zipfile
+
+    import skops.io as sio
+
+    path = Path(path)
+    rebuild = "rebuild it with `python -m mgc_core train --gtzan DIR`"
+    if not path.is_file():
+        raise AssetError(f"The model file {str(path)!r} is missing: {rebuild}.")
+    try:
+        found = sio.get_untrusted_types(file=path)
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError) as err:
+        raise AssetError(
+            f"The model file {str(path)!r} is not a readable .skops file ({err}): {rebuild}."
+        ) from err
+    allowed = set(trusted)
+    refused = sorted(t for t in found if t not in allowed)
+    if refused:
+        raise AssetError(
+            f"The model file {str(path)!r} holds types that mgc does not trust: "
+            f"{', '.join(refused)}. It was not loaded; do not use this file, {rebuild}."
+        )
+    try:
+        return sio.load(path, trusted=sorted(allowed & set(found)))
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError, TypeError) as err:
+        raise AssetError(
+            f"The model file {str(path)!r} could not be loaded ({err}): {rebuild}."
+        ) from err
+
+
+def _payload_part(payload: Any, key: str, path: str | os.PathLike, name: str) -> Any:
+    if not isinstance(payload, dict) or payload.get("model") != name or key not in payload:
+        raise AssetError(
+            f"{str(path)!r} is not a saved {name!r} model (no {key!r}): rebuild it with "
+            "`python -m mgc_core train --gtzan DIR`."
+        )
+    return payload[key]
+
+
+# --------------------------------------------------------------------------- model
+
+
+class KNNModel(GenreModel):
+    """k-NN on segment summary features, hyper-parameters chosen by inner CV.
+
+    Parameters
+    ----------
+    k_grid : tuple of int
+        Candidate ``n_neighbors`` (those larger than an inner training fold are skipped).
+    weights_grid : tuple of str
+        Candidate ``weights``: ``"uniform"`` and/or ``"distance"``.
+    n_splits : int
+        Most folds of the inner cross-validation.
+    seed : int
+        Seed of the inner folds.
+
+    Attributes
+    ----------
+    pipeline_ : sklearn.pipeline.Pipeline
+        ``StandardScaler`` -> ``KNeighborsClassifier``, refitted on all of ``X``.
+    best_params_ : dict
+        ``{"n_neighbors": int, "weights": str}`` chosen.
+    cv_score_ : float
+        Inner-CV balanced accuracy (segments) of the chosen setting.
+    trained_classes_ : np.ndarray
+        Genre indices seen in training; the other genres get probability 0.
+
+    Examples
+    --------
+    >>> import librosa
+    >>> from mgc_core.models.frontend import analyse
+    >>> model = KNNModel()
+    >>> X = model.inputs(analyse(librosa.tone(440, sr=16000, duration=10.0)))
+    >>> X.shape
+    (3, 91)
+    """
+
+    name: ClassVar[str] = "knn"
+    file_name: ClassVar[str] = "knn.skops"
+
+    def __init__(
+        self,
+        *,
+        k_grid: tuple[int, ...] = K_GRID,
+        weights_grid: tuple[str, ...] = WEIGHTS_GRID,
+        n_splits: int = INNER_FOLDS,
+        seed: int = SEED,
+    ) -> None:
+        self.k_grid = k_grid
+        self.weights_grid = weights_grid
+        self.n_splits = n_splits
+        self.seed = seed
+
+    def inputs(self, front: Frontend) -> np.ndarray:
+        """Per-segment summary features, ``(n_segments, 91)``; see :data:`FEATURE_NAMES`."""
+        return segment_features(front)
+
+    def fit(self, X: np.ndarray, y: np.ndarray, *, groups: np.ndarray | None = None) -> KNNModel:
+        """Choose ``n_neighbors`` and ``weights`` by inner CV, then refit on all of ``X``.
+
+        Parameters
+        ----------
+        X : np.ndarray [shape=(n, 91)]
+            Segment features from :meth:`inputs`.
+        y : np.ndarray [shape=(n,)]
+            Genre indices into GENRES.
+        groups : np.ndarray [shape=(n,)], optional
+            Group (artist) of each segment, kept on one side of every inner split;
+            ``None`` uses stratified folds over segments.
+
+        Returns
+        -------
+        self
+        """
+        from sklearn.model_selection import GridSearchCV
+
+        X, y = _check_Xy(X, y, N_FEATURES)
+        groups = _check_ids("groups", groups, X.shape[0])
+        splits = inner_splits(y, groups, n_splits=self.n_splits, seed=self.seed)
+        smallest = min(len(train) for train, _ in splits)
+        ks = [int(k) for k in self.k_grid if k <= smallest] or [1]
+        weights = list(self.weights_grid)
+        if not weights or set(weights) - set(WEIGHTS_GRID):
+            raise ParameterError(
+                f"weights_grid must use {WEIGHTS_GRID}; got {self.weights_grid!r}."
+            )
+        search = GridSearchCV(
+            _knn_pipeline(),
+            {"knn__n_neighbors": ks, "knn__weights": weights},
+            scoring="balanced_accuracy",
+            cv=splits,
+            refit=True,
+            n_jobs=1,
+        )
+        with warnings.catch_warnings():  # folds lacking a genre: recall is still defined
+            warnings.filterwarnings("ignore", message="y_pred contains classes not in y_true")
+            warnings.filterwarnings("ignore", message="A single label was found")
+            search.fit(X, y)
+        self.pipeline_ = search.best_estimator_
+        self.best_params_ = {
+            "n_neighbors": int(search.best_params_["knn__n_neighbors"]),
+            "weights": str(search.best_params_["knn__weights"]),
+        }
+        self.cv_score_ = float(search.best_score_)
+        self.trained_classes_ = np.asarray(self.pipeline_.classes_, dtype=np.int64)
+        return self
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """Segment probabilities, ``(n, 10)`` in GENRES order (0 for untrained genres)."""
+        self._check_fitted()
+        X = _check_X(X, N_FEATURES)
+        return genre_columns(self.pipeline_.predict_proba(X), self.trained_classes_)
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the fitted model to a ``.skops`` file."""
+        self._check_fitted()
+        dump_skops(
+            {
+                "model": self.name,
+                "format": _FORMAT,
+                "pipeline": self.pipeline_,
+                "best_params": dict(self.best_params_),
+                "cv_score": self.cv_score_,
+            },
+            path,
+        )
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> KNNModel:
+        """Read a model written by :meth:`save`, trusting only :data:`KNN_TRUSTED` types.
+
+        Raises
+        ------
+        AssetError
+            If the file is missing, not a KNN model, or holds any other type.
+        """
+        from sklearn.pipeline import Pipeline
+
+        payload = load_skops(path, trusted=KNN_TRUSTED)
+        pipeline = _payload_part(payload, "pipeline", path, cls.name)
+        if not isinstance(pipeline, Pipeline):
+            raise AssetError(f"{str(path)!r} does not hold a KNN pipeline: rebuild it.")
+        model = cls()
+        model.pipeline_ = pipeline
+        params = _payload_part(payload, "best_params", path, cls.name)
+        model.best_params_ = {"n_neighbors": int(params["n_neighbors"]),
+                              "weights": str(params["weights"])}
+        model.cv_score_ = float(payload.get("cv_score", np.nan))
+        model.trained_classes_ = np.asarray(pipeline.classes_, dtype=np.int64)
+        return model
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "pipeline_"):
+            raise ParameterError(
+                f"This {type(self).__name__} is not fitted: call fit(X, y) or load(path) first."
+            )
+
+
+def _knn_pipeline():
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return Pipeline([("scale", StandardScaler()), ("knn", KNeighborsClassifier())])

@@ -1,0 +1,189 @@
+"""Tests of mgc_core.classify with small fake models in a tmp assets folder, and the
+real bundled models when they are present."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+import pytest
+
+import mgc_core.models
+from mgc_core import assets, classify
+from mgc_core.audio import Audio
+from mgc_core.errors import AssetError, ParameterError
+from mgc_core.genres import GENRES
+from mgc_core.models import MODEL_NAMES
+from mgc_core.models.base import GenreModel
+from mgc_core.models.frontend import SEGMENT_SECONDS
+
+SR = 22050
+
+
+class ConstantModel(GenreModel):
+    """Predicts the same probabilities for every segment; counts loads and inputs calls."""
+
+    name: ClassVar[str] = "fake"
+    file_name: ClassVar[str] = "fake.json"
+    loads: ClassVar[int] = 0
+    fronts: ClassVar[list] = []
+
+    def inputs(self, front):  # noqa: ANN001, ANN201
+        type(self).fronts.append(id(front))
+        return np.zeros((front.n_segments, 1), np.float32)
+
+    def predict_proba(self, X):  # noqa: ANN001, ANN201
+        return np.tile(self.p_, (len(X), 1))
+
+    def save(self, path):  # noqa: ANN001, ANN201
+        Path(path).write_text(json.dumps(list(self.p_)))
+
+    @classmethod
+    def load(cls, path):  # noqa: ANN001, ANN201
+        ConstantModel.loads += 1
+        m = cls()
+        m.p_ = np.array(json.loads(Path(path).read_text()))
+        return m
+
+
+def _fake_class(name: str) -> type:
+    return type(f"Fake_{name}", (ConstantModel,), {"name": name, "file_name": f"{name}.json"})
+
+
+FAKES = {name: _fake_class(name) for name in MODEL_NAMES}
+#: Fake model i favours genre i strongly.
+FAKE_P = {name: np.full(10, 0.02) + np.eye(10)[i] * 0.8 for i, name in enumerate(MODEL_NAMES)}
+
+
+def make_fake_assets(root: Path, names=MODEL_NAMES) -> Path:  # noqa: ANN001
+    """Bundle fake models under ``root/models`` and record them in ``root/manifest.json``."""
+    (root / "models").mkdir(parents=True, exist_ok=True)
+    for name in names:
+        m = FAKES[name]()
+        m.p_ = FAKE_P[name]
+        m.save(root / "models" / FAKES[name].file_name)
+        assets.record([root / "models" / FAKES[name].file_name],
+                      command=f"python -m mgc_core train --gtzan DIR --models {name}",
+                      data="fake", root=root)
+    return root
+
+
+@pytest.fixture()
+def fakes(monkeypatch, tmp_path) -> Path:
+    """Route model names to the fakes and bundle them in a tmp assets folder (the default)."""
+    monkeypatch.setattr(mgc_core.models, "model_class", lambda name: FAKES[name])
+    monkeypatch.setattr(assets, "ASSETS_DIR", tmp_path)
+    classify.clear_cache()
+    ConstantModel.loads = 0
+    ConstantModel.fronts.clear()
+    yield make_fake_assets(tmp_path)
+    classify.clear_cache()
+
+
+def _audio(seconds: float = 7.0) -> Audio:
+    t = np.arange(int(seconds * SR)) / SR
+    return Audio((0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), sr=SR)
+
+
+def test_result_shape_and_ensemble(fakes):
+    result = classify.classify(_audio(7.0))
+    assert result.duration_s == pytest.approx(7.0)
+    assert result.segment_times.shape == (2, 2)
+    assert result.segment_times[1, 0] == pytest.approx(SEGMENT_SECONDS)
+    assert list(result.models) == list(MODEL_NAMES)
+    for i, name in enumerate(MODEL_NAMES):
+        r = result.models[name]
+        assert r.probabilities.shape == (10,) and r.segment_probabilities.shape == (2, 10)
+        assert r.genre == GENRES[i] and r.seconds >= 0
+        assert r.top(2)[0] == (GENRES[i], pytest.approx(r.probabilities[i]))
+    members = np.mean([result.models[n].probabilities for n in MODEL_NAMES], axis=0)
+    np.testing.assert_allclose(result.ensemble, members, rtol=1e-6)
+    assert result.seconds >= result.analysis_seconds > 0
+    # One analysis shared by all models.
+    assert len(set(ConstantModel.fronts)) == 1 and len(ConstantModel.fronts) == 4
+
+
+def test_result_is_frozen(fakes):
+    result = classify.classify(_audio(), models=("knn",))
+    with pytest.raises(AttributeError):
+        result.duration_s = 1.0  # type: ignore[misc]
+    with pytest.raises(ValueError):
+        result.ensemble[0] = 1.0
+    with pytest.raises(TypeError):
+        result.models["cnn"] = result.models["knn"]  # type: ignore[index]
+
+
+def test_models_load_once_per_process(fakes):
+    classify.classify(_audio(), models=("knn", "cnn"))
+    classify.classify(_audio(), models=("knn", "cnn", "lstm"))
+    assert ConstantModel.loads == 3
+    assert classify.load_model("knn") is classify.load_model("knn")
+
+
+def test_to_dict_matches_the_cli_json(fakes):
+    d = classify.classify(_audio(4.0), models=("knn", "transfer")).to_dict(file="a.wav")
+    assert d["file"] == "a.wav" and set(d["models"]) == {"knn", "transfer"}
+    seg = d["models"]["knn"]["segments"][0]
+    assert set(seg) == {"start_s", "end_s", "probabilities"}
+    assert list(seg["probabilities"]) == list(GENRES)
+    assert d["ensemble"]["genre"] in ("blues", "disco")  # knn's and transfer's favourites
+    assert d["ensemble"]["probabilities"]["blues"] == pytest.approx(0.42, abs=1e-5)
+    json.dumps(d)
+
+
+def test_an_altered_model_is_refused(fakes):
+    path = fakes / "models" / "cnn.json"
+    path.write_text(path.read_text().replace("0.02", "0.03", 1))
+    with pytest.raises(AssetError, match="assets/models/cnn.json has been altered"):
+        classify.classify(_audio(), models=("cnn",))
+
+
+def test_a_model_not_bundled_names_the_command(fakes):
+    (fakes / "models" / "lstm.json").unlink()
+    manifest = json.loads((fakes / "manifest.json").read_text())
+    del manifest["files"]["models/lstm.json"]
+    (fakes / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(AssetError, match="train --gtzan DIR --models lstm"):
+        classify.classify(_audio(), models=("lstm",))
+
+
+def test_a_deleted_bundled_model_is_missing(fakes):
+    (fakes / "models" / "knn.json").unlink()
+    with pytest.raises(AssetError, match="missing"):
+        classify.classify(_audio(), models=("knn",))
+
+
+def test_bad_arguments(fakes):
+    with pytest.raises(ParameterError):
+        classify.classify(np.zeros(16000), models=("knn",))
+    with pytest.raises(ParameterError):
+        classify.classify(_audio(), models=())
+
+
+def _bundled(names=MODEL_NAMES) -> tuple[str, ...]:  # noqa: ANN001
+    files = assets.read_manifest()["files"]
+    have = []
+    for name in names:
+        try:
+            cls = mgc_core.models.model_class(name)
+        except ImportError:
+            continue
+        if f"models/{cls.file_name}" in files and (assets.ASSETS_DIR / "models" /
+                                                   cls.file_name).is_file():
+            have.append(name)
+    return tuple(have)
+
+
+@pytest.mark.slow
+def test_real_bundled_models():
+    names = _bundled()
+    if not names:
+        pytest.skip("no trained model is bundled yet: run `python -m mgc_core train --gtzan DIR`")
+    classify.clear_cache()
+    result = classify.classify(_audio(7.0), models=names)
+    for name in names:
+        p = result.models[name].probabilities
+        assert p.shape == (10,) and p.sum() == pytest.approx(1, abs=1e-4)
+        assert result.models[name].segment_probabilities.shape == (2, 10)

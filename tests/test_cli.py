@@ -1,0 +1,110 @@
+"""Tests of the command line (``python -m mgc_core ...``), run in-process through main()."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import soundfile as sf
+from test_classify import FAKES, make_fake_assets
+from test_training import FakeModel, make_tiny_gtzan
+
+import mgc_core.models
+from mgc_core import assets, classify, training
+from mgc_core.cli import main
+from mgc_core.genres import GENRES
+from mgc_core.models import MODEL_NAMES
+
+
+@pytest.fixture()
+def fake_assets(monkeypatch, tmp_path):
+    monkeypatch.setattr(mgc_core.models, "model_class", lambda name: FAKES[name])
+    monkeypatch.setattr(assets, "ASSETS_DIR", tmp_path / "assets")
+    classify.clear_cache()
+    yield make_fake_assets(tmp_path / "assets")
+    classify.clear_cache()
+
+
+@pytest.fixture()
+def wavs(tmp_path):
+    sr = 22050
+    good = []
+    for i, seconds in enumerate((4.0, 7.0)):
+        t = np.arange(int(seconds * sr)) / sr
+        path = tmp_path / f"good{i}.wav"
+        sf.write(path, (0.3 * np.sin(2 * np.pi * 330 * t)).astype(np.float32), sr)
+        good.append(path)
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"this is not audio at all, just some text that pretends")
+    return good, bad
+
+
+def test_classify_json_shape_and_exit_2_for_a_bad_file(fake_assets, wavs, capsys):
+    good, bad = wavs
+    status = main(["classify", str(good[0]), str(bad), str(good[1]), "--json"])
+    out, err = capsys.readouterr()
+    assert status == 2
+    assert "bad.wav" in err and "error:" in err
+    results = json.loads(out)
+    assert [r["file"] for r in results] == [str(good[0]), str(good[1])]
+    for r, n_segments in zip(results, (1, 2)):
+        assert r["duration_s"] == pytest.approx(float(r["duration_s"]))
+        assert set(r["models"]) == set(MODEL_NAMES)
+        for name, m in r["models"].items():
+            assert m["genre"] in GENRES
+            assert list(m["probabilities"]) == list(GENRES)
+            assert len(m["segments"]) == n_segments
+            assert set(m["segments"][0]) == {"start_s", "end_s", "probabilities"}
+        assert r["ensemble"]["genre"] in GENRES
+
+
+def test_classify_text_output(fake_assets, wavs, capsys):
+    good, _ = wavs
+    assert main(["classify", str(good[1]), "--models", "knn", "cnn"]) == 0
+    out = capsys.readouterr().out
+    assert "good1.wav" in out and "knn" in out and "ensemble" in out and "lstm" not in out
+    assert "blues 0.8" in out  # the fake knn favours blues
+
+
+def test_classify_without_bundled_models_exits_2(monkeypatch, tmp_path, wavs, capsys):
+    monkeypatch.setattr(mgc_core.models, "model_class", lambda name: FAKES[name])
+    monkeypatch.setattr(assets, "ASSETS_DIR", tmp_path / "empty")
+    classify.clear_cache()
+    good, _ = wavs
+    assert main(["classify", str(good[0])]) == 2
+    assert "python -m mgc_core train" in capsys.readouterr().err
+
+
+def test_a_missing_gtzan_folder_exits_2(tmp_path, capsys):
+    assert main(["evaluate", "--gtzan", str(tmp_path / "nowhere")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+@pytest.fixture()
+def tiny_fake_training(monkeypatch, tmp_path):
+    monkeypatch.setattr(training, "_model_class", lambda name: FakeModel)
+    return make_tiny_gtzan(tmp_path / "gtzan")
+
+
+def test_evaluate_and_train_commands(tiny_fake_training, tmp_path, capsys):
+    out_dir = tmp_path / "assets"
+    status = main(["evaluate", "--gtzan", str(tiny_fake_training), "--seeds", "0", "1",
+                   "--models", "knn", "cnn", "--out", str(out_dir),
+                   "--cache", str(tmp_path / "cache")])
+    out, err = capsys.readouterr()
+    assert status == 0, err
+    assert "grouped-cv" in out and "balanced acc." in out and "timings:" in out
+    assert "leaky" in out
+    assert "inputs" in err and "18/18" in err  # the progress bar
+    record = json.loads((out_dir / "evaluation" / "knn.json").read_text())
+    assert record["command"] == (f"python -m mgc_core evaluate --gtzan DIR --out {out_dir} "
+                                 "--models knn cnn --seeds 0 1")
+    assert not (out_dir / "evaluation" / "ensemble.json").exists()  # not all four models
+
+    status = main(["train", "--gtzan", str(tiny_fake_training), "--models", "knn",
+                   "--out", str(out_dir), "--cache", str(tmp_path / "cache")])
+    out, err = capsys.readouterr()
+    assert status == 0, err
+    assert "trained on 18 clips (1 excluded" in out
+    assert assets.verify(out_dir / "models" / "fake.json", root=out_dir)

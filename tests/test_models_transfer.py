@@ -1,0 +1,130 @@
+"""Tests of mgc_core.models.transfer: musicnn embeddings and the skops head.
+
+The head is tested on random, separable embeddings; musicnn runs only on one short
+synthetic clip.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from mgc_core.errors import AssetError, ParameterError
+from mgc_core.genres import GENRES
+from mgc_core.models import model_class
+from mgc_core.models import musicnn as mn
+from mgc_core.models.frontend import SR, analyse
+from mgc_core.models.transfer import (
+    EMBEDDING_PARTS,
+    N_EMBEDDING,
+    TransferModel,
+    embedding_networks,
+)
+
+PRESENT = (GENRES.index("blues"), GENRES.index("jazz"), GENRES.index("rock"))
+
+
+def _embeddings(rng: np.random.Generator, clips_per_genre: int, segments: int = 3):
+    centres = {g: rng.normal(0.0, 1.0, N_EMBEDDING) for g in PRESENT}
+    X, y, clips, artists = [], [], [], []
+    for g in PRESENT:
+        for c in range(clips_per_genre):
+            clip_centre = centres[g] + rng.normal(0.0, 0.3, N_EMBEDDING)
+            X.append(clip_centre + rng.normal(0.0, 1.0, (segments, N_EMBEDDING)))
+            y += [g] * segments
+            clips += [f"{g}-{c}"] * segments
+            artists += [f"{g}-{c // 2}"] * segments
+    return np.vstack(X).astype(np.float32), np.array(y), np.array(clips), np.array(artists)
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(0)
+    return _embeddings(rng, 6), _embeddings(np.random.default_rng(0), 2)
+
+
+@pytest.fixture(scope="module")
+def fitted(data):
+    (X, y, clips, artists), _ = data
+    return TransferModel(c_grid=(0.01, 1.0)).fit(X, y, groups=artists, clips=clips)
+
+
+def test_registry_and_layout():
+    assert model_class("transfer") is TransferModel
+    assert TransferModel.name == "transfer" and TransferModel.file_name == "transfer_head.skops"
+    assert N_EMBEDDING == 500 == sum(w for _, w in EMBEDDING_PARTS)
+
+
+@pytest.mark.slow
+def test_inputs_on_a_synthetic_clip():
+    t = np.arange(10 * SR) / SR
+    y = (0.3 * np.sin(2 * np.pi * 440 * t) * (1 + np.sin(2 * np.pi * 2 * t))).astype(np.float32)
+    front = analyse(y)
+    X = TransferModel().inputs(front)
+    assert X.shape == (3, 500) and X.dtype == np.float32 and np.all(np.isfinite(X))
+    assert all(a is b for a, b in zip(embedding_networks(), embedding_networks()))
+    # The same as running musicnn's own input pipeline on the clip, part by part.
+    patches = mn.logmel_patches(mn.musicnn_logmel(y))
+    for network, offset in zip(embedding_networks(), (0, 250)):  # MSD, MTT: cached, shared
+        out = mn.predict_patches(network, patches)
+        np.testing.assert_allclose(X[:, offset : offset + 200], out["penultimate"], atol=1e-3)
+        np.testing.assert_allclose(X[:, offset + 200 : offset + 250], out["taggram"], atol=1e-3)
+
+
+def test_head_fit_predict(fitted, data):
+    _, (X, y, clips, _) = data
+    proba = fitted.predict_proba(X)
+    assert proba.shape == (len(X), len(GENRES)) and proba.dtype == np.float32
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-5)
+    absent = [i for i in range(len(GENRES)) if i not in PRESENT]
+    assert np.all(proba[:, absent] == 0)
+    assert np.mean(proba.argmax(axis=1) == y) >= 0.9
+    assert fitted.best_params_["C"] in (0.01, 1.0)
+    assert fitted.cv_level_ == "clip" and 0.0 <= fitted.cv_score_ <= 1.0
+
+
+def test_head_fit_without_clips_scores_segments(data):
+    (X, y, _, artists), _ = data
+    model = TransferModel(c_grid=(0.1,)).fit(X, y, groups=artists)
+    assert model.cv_level_ == "segment" and model.best_params_ == {"C": 0.1}
+
+
+def test_head_round_trip(fitted, data, tmp_path):
+    _, (X, _, _, _) = data
+    path = tmp_path / TransferModel.file_name
+    fitted.save(path)
+    loaded = TransferModel.load(path)
+    np.testing.assert_array_equal(loaded.predict_proba(X), fitted.predict_proba(X))
+    assert loaded.best_params_ == fitted.best_params_
+
+
+def test_untrusted_or_foreign_files_are_refused(tmp_path):
+    import skops.io as sio
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    evil = tmp_path / "evil.skops"
+    pipe = Pipeline([("run", FunctionTransformer(func=os.system))])
+    sio.dump({"model": "transfer", "format": 1, "pipeline": pipe, "best_params": {"C": 1}}, evil)
+    with pytest.raises(AssetError, match="system"):
+        TransferModel.load(evil)
+    foreign = tmp_path / "foreign.skops"
+    sio.dump({"model": "knn", "pipeline": Pipeline([("p", "passthrough")])}, foreign)
+    with pytest.raises(AssetError, match="not a saved 'transfer' model"):
+        TransferModel.load(foreign)
+
+
+def test_bad_inputs(fitted, data):
+    (X, y, clips, _), _ = data
+    with pytest.raises(ParameterError, match="not fitted"):
+        TransferModel().predict_proba(X)
+    with pytest.raises(ParameterError, match="shape"):
+        fitted.predict_proba(X[:, :250])
+    with pytest.raises(ParameterError, match="c_grid"):
+        TransferModel(c_grid=(0.0,)).fit(X, y)
+    with pytest.raises(ParameterError, match="one id per row"):
+        TransferModel().fit(X, y, clips=clips[:3])
+    with pytest.raises(ParameterError, match="Frontend"):
+        TransferModel().inputs(np.zeros((10, 96)))
