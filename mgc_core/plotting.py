@@ -759,3 +759,85 @@ def feature_lines_figure(
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"}
     )
     return _layout(fig, title=title, x_title="Time (s)", y_title=y_title, height=height)
+
+
+# --------------------------------------------------------------------------- genre results
+
+
+def genre_bars_figure(
+    probabilities: np.ndarray, *, title: str = "", height: int = 300
+) -> go.Figure:
+    """Horizontal bars of the ten genre probabilities, each in its genre's colour.
+
+    Parameters
+    ----------
+    probabilities : np.ndarray [shape=(10,)]
+        In :data:`~mgc_core.genres.GENRES` order.
+    title : str
+    height : int
+
+    Returns
+    -------
+    go.Figure
+        One bar trace; ``y`` holds the genres, ``x`` the probabilities.
+    """
+    from mgc_core.genres import GENRE_COLORS, GENRES
+
+    p = _check_matrix(np.asarray(probabilities, dtype=float)[None, :], "probabilities", rows=1)[0]
+    fig = go.Figure(
+        go.Bar(
+            x=p, y=list(GENRES), orientation="h",
+            marker_color=[GENRE_COLORS[g] for g in GENRES],
+            hovertemplate="%{y}: %{x:.1%}<extra></extra>",
+        )
+    )
+    _layout(fig, title=title, x_title="probability", y_title="", height=height)
+    fig.update_xaxes(range=[0, 1], tickformat=".0%")
+    fig.update_yaxes(autorange="reversed")
+    return fig
+
+
+def timeline_figure(
+    segment_times: np.ndarray,
+    segment_probabilities: np.ndarray,
+    *,
+    title: str = "",
+    selected: int | None = None,
+    height: int = 260,
+) -> go.Figure:
+    """A genre timeline: probability of every genre (rows) in every segment (columns).
+
+    Parameters
+    ----------
+    segment_times : np.ndarray [shape=(n, 2)]
+        Start and end of each segment (s).
+    segment_probabilities : np.ndarray [shape=(n, 10)]
+        In GENRES order.
+    title : str
+    selected : int or None
+        A segment to outline.
+    height : int
+
+    Returns
+    -------
+    go.Figure
+        A heatmap whose ``z`` is ``segment_probabilities.T``.
+    """
+    from mgc_core.genres import GENRES
+
+    times = np.asarray(segment_times, dtype=float)
+    P = _check_matrix(np.asarray(segment_probabilities, dtype=float), "segment_probabilities")
+    centres = times.mean(axis=1)
+    fig = go.Figure(
+        go.Heatmap(
+            z=P.T, x=centres, y=list(GENRES), zmin=0, zmax=1, colorscale="Blues",
+            colorbar={"title": "p", "tickformat": ".0%"},
+            hovertemplate="%{x:.1f} s · %{y}: %{z:.1%}<extra></extra>",
+        )
+    )
+    if selected is not None and 0 <= selected < len(times):
+        t0, t1 = times[selected]
+        fig.add_vrect(x0=t0, x1=t1, line_width=2, line_color="#CC6677", fillcolor="rgba(0,0,0,0)")
+    _layout(fig, title=title, x_title="Time (s)", y_title="", height=height)
+    fig.update_yaxes(autorange="reversed")
+    return fig

@@ -1,20 +1,125 @@
-"""Classify: what the bundled models say about the chosen music."""
+"""Classify: what the four bundled models say about the chosen music, side by side."""
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
+from mgc_core import plotting
+from mgc_core.errors import MGCError
+from mgc_core.genres import GENRES
+from mgc_core.models import MODEL_TITLES
+from mgc_core.verdict import verdict
 from ui.input_panel import input_panel
+from ui.results import result_csv, result_json, run_classify, stored_clip_predictions
 
 st.title("Classify")
-st.caption("Which of ten genres is this? Four models answer side by side.")
+st.caption(
+    "Which of ten genres is this? Four models answer side by side, for the whole piece "
+    "and for every 3-second segment."
+)
 
 selection = input_panel()
-st.info(
-    "The four genre models (KNN on hand-made features, a CNN on log-mel spectrograms, an "
-    "LSTM on MFCC sequences and a transfer model on the pretrained musicnn network) are "
-    "being trained and are not bundled yet, so this page cannot classify. Meanwhile the "
-    "**Audio features** page shows what the models will look at."
+if selection is None:
+    st.info(
+        "Choose some music above: upload a song, record one, pick a GTZAN clip or a "
+        "built-in signal. The four models then give their verdicts here."
+    )
+    st.stop()
+
+audio = selection.audio
+try:
+    with st.spinner("Running the four models…"):
+        result = run_classify(audio.key, audio)
+except MGCError as err:
+    st.error(str(err))
+    st.stop()
+
+v = verdict(result)
+
+# ------------------------------------------------------------------ GTZAN: truth first
+if selection.gtzan_id:
+    true_genre = selection.gtzan_id.split(".")[0]
+    stored = stored_clip_predictions(selection.gtzan_id)
+    st.subheader(f"True genre: {true_genre}")
+    if stored:
+        st.markdown(
+            "**Out-of-fold predictions** — what each model said about this clip when it was "
+            "in a *test* fold of the artist-grouped cross-validation (never trained on it):"
+        )
+        cols = st.columns(len(stored))
+        for col, (name, clip) in zip(cols, stored.items()):
+            mark = "✓" if clip["predicted"] == true_genre else "✗"
+            col.metric(
+                MODEL_TITLES.get(name, "Ensemble").partition(" ")[0],
+                f"{clip['predicted']} {mark}",
+                f"{clip['probabilities'][clip['predicted']]:.0%} sure",
+                delta_color="off", delta_arrow="off",
+            )
+    else:
+        st.info("This clip is not in the stored evaluation (it is excluded as faulty or "
+                "the evaluation has not been run).")
+    st.caption(
+        "Below: the live predictions of the bundled models. They were fit on every usable "
+        "clip, this one included, so they have **seen this clip in training** and are "
+        "not a fair test."
+    )
+
+# ------------------------------------------------------------------ verdict
+st.subheader(f"Verdict: {v.genre}" + (" (seen in training)" if selection.gtzan_id else ""))
+(st.warning if v.unsure else st.success if v.agree else st.info)(v.summary)
+st.caption(
+    "The verdict is the ensemble: the mean of the four models' probabilities (soft vote), "
+    "the rule evaluated on the Models page. Each model pools its 3-second segments by the "
+    "mean of their log-probabilities."
 )
-if selection is not None:
-    st.page_link("pages/audio_features.py", label="Open the Audio features page", icon=":material/graphic_eq:")
+
+# ------------------------------------------------------------------ side by side
+cols = st.columns(len(result.models))
+for col, (name, r) in zip(cols, result.models.items()):
+    with col:
+        short, _, detail = MODEL_TITLES[name].partition(" ")
+        st.metric(f"**{short}** {detail}", r.genre, f"{float(np.max(r.probabilities)):.0%} sure",
+                  delta_color="off", delta_arrow="off")
+        st.plotly_chart(plotting.genre_bars_figure(r.probabilities, height=280),
+                        key=f"fig_bars_{name}")
+        st.caption(f"{r.seconds * 1000:.0f} ms")
+st.caption(
+    f"Shared analysis (resampling to 16 kHz, one spectrogram): "
+    f"{result.analysis_seconds * 1000:.0f} ms; total {result.seconds:.2f} s."
+)
+
+# ------------------------------------------------------------------ timeline
+st.subheader("Genre over time")
+n = len(result.segment_times)
+labels = [f"{t0:.0f}–{t1:.0f} s" for t0, t1 in result.segment_times]
+segment = 0
+if n > 1:
+    segment = st.select_slider("Segment", options=list(range(n)), format_func=labels.__getitem__,
+                               key=f"segment_{audio.key}")
+for name, r in result.models.items():
+    st.plotly_chart(
+        plotting.timeline_figure(result.segment_times, r.segment_probabilities,
+                                 title=MODEL_TITLES[name], selected=segment),
+        key=f"fig_timeline_{name}",
+    )
+st.caption(
+    "Each column is one 3-second segment, each row a genre; darker means more probable. "
+    "A song that changes style shows it as a change of row."
+)
+t0, t1 = (float(x) for x in result.segment_times[segment])
+st.markdown(f"**Segment {labels[segment]}**")
+st.audio(selection.playable, format=selection.mime, start_time=t0, end_time=min(t1, audio.duration))
+seg_cols = st.columns(len(result.models))
+for col, (name, r) in zip(seg_cols, result.models.items()):
+    p = r.segment_probabilities[segment]
+    top = np.argsort(-p)[:3]
+    col.markdown(f"*{MODEL_TITLES[name].split(' ')[0]}*: " +
+                 ", ".join(f"{GENRES[i]} {p[i]:.0%}" for i in top))
+
+# ------------------------------------------------------------------ downloads
+left, right = st.columns(2)
+left.download_button("Download predictions (CSV)", result_csv(result, file=selection.label),
+                     file_name="mgc_predictions.csv", mime="text/csv")
+right.download_button("Download predictions (JSON)", result_json(result, file=selection.label),
+                      file_name="mgc_predictions.json", mime="application/json")

@@ -41,13 +41,14 @@ def main(out_dir: str = "docs/screenshots") -> None:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp, running_app() as url, chromium() as browser:
         song = _demo_song(Path(tmp) / "demo song.wav")
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page = browser.new_page(viewport={"width": 1280, "height": 2400})
         page.goto(url)
         wait_for_app(page)
         page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(song))
-        page.get_by_text("Now analysing:").wait_for(timeout=120_000)
+        page.get_by_text("Verdict:").wait_for(timeout=180_000)
         wait_for_app(page)
-        page.screenshot(path=out / "classify.png")
+        page.wait_for_timeout(1500)
+        page.screenshot(path=out / "classify.png", full_page=True)
         _open(page, "Audio features")
         page.wait_for_function(
             "() => document.querySelectorAll('.js-plotly-plot').length >= 2", timeout=120_000

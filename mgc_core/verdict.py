@@ -1,0 +1,81 @@
+"""Plain-language verdicts: do the models agree, and are they sure at all?
+
+Pure functions on :class:`~mgc_core.classify.Result`, so the app and the CLI say the
+same thing and tests can check it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mgc_core.genres import GENRES
+from mgc_core.models import MODEL_TITLES
+
+__all__ = ["UNSURE_BELOW", "Verdict", "verdict"]
+
+#: A model whose top genre has a probability below this is "unsure".
+UNSURE_BELOW = 0.5
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What to tell the user about one classification.
+
+    Attributes
+    ----------
+    genre : str
+        The ensemble's genre.
+    confidence : float
+        The ensemble's probability of that genre.
+    votes : dict of str to str
+        Each model's top genre.
+    agree : bool
+        True when every model has the same top genre.
+    unsure : bool
+        True when every model is unsure (top probability below :data:`UNSURE_BELOW`):
+        the music may be outside the ten genres the models know.
+    summary : str
+        One or two plain sentences saying all of the above.
+    """
+
+    genre: str
+    confidence: float
+    votes: dict[str, str]
+    agree: bool
+    unsure: bool
+    summary: str
+
+
+def verdict(result) -> Verdict:  # noqa: ANN001 - mgc_core.classify.Result
+    """Summarise a :class:`~mgc_core.classify.Result` in words.
+
+    Examples
+    --------
+    The summary names the ensemble genre and, when models differ, who says what.
+    """
+    votes = {name: r.genre for name, r in result.models.items()}
+    tops = {name: float(np.max(r.probabilities)) for name, r in result.models.items()}
+    genre = GENRES[int(np.argmax(result.ensemble))]
+    confidence = float(np.max(result.ensemble))
+    agree = len(set(votes.values())) == 1
+    unsure = bool(tops) and all(p < UNSURE_BELOW for p in tops.values())
+    if agree:
+        summary = f"All {len(votes)} models agree: **{genre}**."
+    else:
+        counts: dict[str, list[str]] = {}
+        for name, g in votes.items():
+            counts.setdefault(g, []).append(MODEL_TITLES.get(name, name).split(" ")[0])
+        parts = [f"{', '.join(who)} say{'s' if len(who) == 1 else ''} {g}"
+                 for g, who in sorted(counts.items(), key=lambda kv: -len(kv[1]))]
+        summary = (f"The models disagree: {'; '.join(parts)}. "
+                   f"Together (the ensemble) they lean to **{genre}** ({confidence:.0%}).")
+    if unsure:
+        summary += (
+            " Every model is unsure (none gives its top genre even "
+            f"{UNSURE_BELOW:.0%}): this may be speech, silence or music outside the ten "
+            "genres the models know (blues, classical, country, disco, hip-hop, jazz, "
+            "metal, pop, reggae, rock), so take the verdict with a grain of salt."
+        )
+    return Verdict(genre, confidence, votes, agree, unsure, summary)

@@ -1,0 +1,79 @@
+"""Cached access to classification results and stored evaluations for the pages."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import streamlit as st
+
+from mgc_core.genres import GENRES
+
+__all__ = ["run_classify", "stored_clip_predictions", "result_csv", "result_json"]
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def run_classify(key: str, _audio):  # noqa: ANN001, ANN202 - Audio -> mgc_core.classify.Result
+    """Classify the audio whose content key is ``key`` with every bundled model (cached).
+
+    ``cache_resource``, not ``cache_data``: the :class:`~mgc_core.classify.Result` is
+    immutable (frozen, read-only arrays, a read-only mapping), so sharing one object is
+    safe and saves a copy per rerun.
+    """
+    from mgc_core.classify import classify
+
+    return classify(_audio)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _evaluation(model: str) -> dict:
+    from mgc_core.evaluation import read_evaluation
+
+    return read_evaluation(model)
+
+
+def stored_clip_predictions(clip_id: str) -> dict[str, dict]:
+    """Each model's stored out-of-fold prediction for a GTZAN clip (empty if not evaluated).
+
+    Returns
+    -------
+    dict
+        ``{model: {"predicted", "probabilities", "fold", "genre"}}`` for every model whose
+        evaluation file lists the clip.
+    """
+    from mgc_core.errors import MGCError
+    from mgc_core.models import MODEL_NAMES
+
+    out = {}
+    for model in (*MODEL_NAMES, "ensemble"):
+        try:
+            record = _evaluation(model)
+        except MGCError:
+            continue
+        for clip in record["clips"]:
+            if clip["id"] == clip_id:
+                out[model] = clip
+                break
+    return out
+
+
+def result_json(result, *, file: str) -> str:  # noqa: ANN001
+    """The result as JSON (the same shape ``python -m mgc_core classify --json`` prints)."""
+    return json.dumps(result.to_dict(file=file), indent=1)
+
+
+def result_csv(result, *, file: str) -> str:  # noqa: ANN001
+    """The result as CSV: one row per model and segment (segment ``all`` = whole clip)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(["file", "model", "segment", "start_s", "end_s", "genre", *GENRES])
+    for name, r in result.models.items():
+        writer.writerow([file, name, "all", 0.0, round(result.duration_s, 3), r.genre,
+                         *(f"{p:.6f}" for p in r.probabilities)])
+        for i, ((t0, t1), p) in enumerate(zip(result.segment_times, r.segment_probabilities)):
+            writer.writerow([file, name, i, round(float(t0), 3), round(float(t1), 3),
+                             GENRES[int(p.argmax())], *(f"{v:.6f}" for v in p)])
+    writer.writerow([file, "ensemble", "all", 0.0, round(result.duration_s, 3), result.genre,
+                     *(f"{p:.6f}" for p in result.ensemble)])
+    return buf.getvalue()
