@@ -168,3 +168,50 @@ def test_write_and_read_back(record, tmp_path):
         ev.read_evaluation("knn", assets_dir=tmp_path)
     with pytest.raises(AssetError, match="python -m mgc_core evaluate"):
         ev.read_evaluation("cnn", assets_dir=tmp_path)
+
+
+def test_bundled_evaluations_follow_the_schema():
+    """Every stored evaluation verifies against the manifest and follows the schema."""
+    from mgc_core.assets import ASSETS_DIR
+    from mgc_core.evaluation import read_evaluation
+
+    stored = sorted((ASSETS_DIR / "evaluation").glob("*.json"))
+    if not stored:
+        pytest.skip("no evaluation bundled yet: run `python -m mgc_core evaluate --gtzan DIR`")
+    for path in stored:
+        record = read_evaluation(path.stem)
+        cm = np.asarray(record["confusion_matrix"])
+        assert cm.shape == (10, 10)
+        assert cm.sum() == len(record["clips"])
+        truth = [c["genre"] for c in record["clips"]]
+        predicted = [c["predicted"] for c in record["clips"]]
+        # the headline accuracy is recomputed from the stored per-clip predictions
+        acc = np.mean([t == p for t, p in zip(truth, predicted)])
+        assert record["accuracy"]["value"] == pytest.approx(acc, abs=1e-6)
+        lo, hi = record["accuracy"]["ci95"]
+        assert lo <= record["accuracy"]["value"] <= hi
+
+
+@pytest.mark.gtzan
+def test_bundled_evaluation_never_puts_an_artist_on_both_sides():
+    """In the stored out-of-fold predictions, each artist's clips all sit in one fold."""
+    from pathlib import Path
+
+    from mgc_core.assets import ASSETS_DIR
+    from mgc_core.datasets.gtzan import GTZAN
+
+    root = Path(__file__).resolve().parents[2] / "shared" / "data" / "gtzan"
+    path = ASSETS_DIR / "evaluation" / "knn.json"
+    if not root.is_dir() or not path.is_file():
+        pytest.skip("needs ../shared/data/gtzan and assets/evaluation/knn.json")
+    record = json.loads(path.read_text())
+    if record["protocol"]["name"] != "grouped-cv":
+        pytest.skip("the stored evaluation does not use grouped cross-validation")
+    artists = GTZAN(root).artist_index()
+    folds_of: dict[str, set] = {}
+    for clip in record["clips"]:
+        artist = (artists.get(clip["id"]) or (None, None))[0]
+        if artist:
+            folds_of.setdefault(artist.casefold(), set()).add(clip["fold"])
+    assert folds_of, "no artist found for the stored clips"
+    assert all(len(f) == 1 for f in folds_of.values())

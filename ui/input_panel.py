@@ -16,7 +16,10 @@ import streamlit as st
 from mgc_core.audio import SUPPORTED_EXTENSIONS, Audio, load_audio, to_wav_bytes
 from mgc_core.errors import MGCError
 
-__all__ = ["Selection", "input_panel", "current_selection", "MAX_SECONDS", "load_bytes"]
+__all__ = [
+    "Selection", "input_panel", "current_selection", "MAX_SECONDS", "load_bytes",
+    "gtzan_dataset", "select_gtzan_clip",
+]
 
 #: Longest stretch of a file that is analysed (longer files are cut, with a warning).
 MAX_SECONDS = 600
@@ -136,10 +139,8 @@ def _record_tab() -> None:
 
 
 def _gtzan_tab() -> None:
-    from mgc_core.datasets import gtzan
-
     try:
-        dataset = _dataset(os.environ.get(gtzan.ENV_VAR, ""))
+        dataset = gtzan_dataset()
     except MGCError as err:
         st.info(
             "No GTZAN dataset is configured, so its clips are not offered here. "
@@ -157,13 +158,40 @@ def _gtzan_tab() -> None:
 
     track_id = st.selectbox("Clip", ids, format_func=_label, key="input_gtzan_id")
     if st.button("Use this clip", key="input_gtzan_go", disabled=track_id is None):
+        select_gtzan_clip(track_id)
+
+
+def gtzan_dataset():  # noqa: ANN201 - mgc_core.datasets.gtzan.GTZAN
+    """The GTZAN dataset configured by ``MGC_GTZAN_DIR`` (cached per process).
+
+    Raises
+    ------
+    MGCError
+        ``DatasetNotFoundError`` saying how to configure one when none is found.
+    """
+    from mgc_core.datasets import gtzan
+
+    return _dataset(os.environ.get(gtzan.ENV_VAR, ""))
+
+
+def select_gtzan_clip(track_id: str) -> bool:
+    """Make the GTZAN clip ``track_id`` the session's music (as if picked in the panel).
+
+    Used by the pages that open a clip elsewhere ("open on Classify"). Returns True on
+    success; on failure the panel shows the reason on the next render.
+    """
+    try:
+        dataset = gtzan_dataset()
         path = dataset.track(track_id).path
-        try:
-            data = path.read_bytes()
-        except OSError as err:
-            _fail(f"Could not read {track_id}: {err}. Check the files under {dataset.root}.")
-        else:
-            _from_file_bytes(data, path.name, "gtzan", gtzan_id=track_id)
+        data = path.read_bytes()
+    except MGCError as err:
+        _fail(f"Could not open {track_id}: {err}")
+        return False
+    except OSError as err:
+        _fail(f"Could not read {track_id}: {err}. Check the files of the GTZAN dataset.")
+        return False
+    _from_file_bytes(data, path.name, "gtzan", gtzan_id=track_id)
+    return current_selection() is not None and current_selection().gtzan_id == track_id
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
