@@ -197,6 +197,39 @@ def _cmd_classify(args: argparse.Namespace) -> int:
     return 2 if failed else 0
 
 
+def _cmd_map(args: argparse.Namespace) -> int:
+    """Compute the 2-D maps of the usable GTZAN clips and bundle assets/maps/gtzan_map.json."""
+    from mgc_core import datamap, training
+    from mgc_core.datasets import GTZAN
+
+    start = time.perf_counter()
+    dataset = GTZAN(args.gtzan)
+    table = training.clip_table(dataset)
+    models = [spec["model"] for spec in datamap.SOURCES.values()]
+    bar = _ProgressBar()
+    try:  # the cached inputs: the networks only run for clips missing from the cache
+        inputs = training.extract_inputs(table, models=models, cache_dir=args.cache,
+                                         progress=bar)
+    finally:
+        bar.close()
+    extracted = time.perf_counter()
+    record = datamap.build_map(table, inputs, artists=dataset.artist_index(), seed=args.seed)
+    path = datamap.write_map(
+        record, assets_dir=args.out,
+        command=_command_line("map", args, defaults={"out": None, "seed": 0}),
+    )
+    print(f"mapped {len(table)} clips ({table.excluded} excluded as faulty)")
+    for name, info in record["maps"].items():
+        detail = ("explained variance " + " + ".join(f"{v:.1%}" for v in info["explained_variance"])
+                  if "explained_variance" in info else f"perplexity {info['perplexity']:g}")
+        print(f"  {name:<16} {detail}")
+    print(f"wrote {path} ({path.stat().st_size / 1e3:.0f} kB)")
+    _print_timings({"inputs (cached)": extracted - start,
+                    "projections": time.perf_counter() - extracted},
+                   time.perf_counter() - start)
+    return 0
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m mgc_core",
@@ -252,6 +285,21 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="print a JSON array, one object per file")
     p.add_argument("--models", nargs="+", choices=MODEL_NAMES, default=None, help=models_help)
     p.set_defaults(func=_cmd_classify)
+
+    p = sub.add_parser(
+        "map",
+        help="2-D maps (PCA, t-SNE) of the GTZAN clips' features and embeddings, "
+             "bundled in assets/maps",
+    )
+    p.add_argument("--gtzan", default=None,
+                   help="the GTZAN folder (default: $MGC_GTZAN_DIR)")
+    p.add_argument("--out", default=None,
+                   help="assets folder (default: the assets/ folder of the repository)")
+    p.add_argument("--cache", default=None,
+                   help="cache of per-clip model inputs (default: .mgc_cache/ in the repo)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="random_state of the projections (default: 0)")
+    p.set_defaults(func=_cmd_map)
     return parser
 
 

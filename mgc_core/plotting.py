@@ -841,3 +841,288 @@ def timeline_figure(
     _layout(fig, title=title, x_title="Time (s)", y_title="", height=height)
     fig.update_yaxes(autorange="reversed")
     return fig
+
+
+# --------------------------------------------------------------------------- dataset
+
+
+def clip_map_figure(
+    xy: np.ndarray,
+    genres: Sequence[str],
+    *,
+    ids: Sequence[str],
+    hover: Sequence[str] | None = None,
+    highlight: str | None = None,
+    title: str = "",
+    x_title: str = "",
+    y_title: str = "",
+    height: int = 440,
+) -> go.Figure:
+    """A 2-D map of clips: one point per clip, one trace (and legend entry) per genre.
+
+    Parameters
+    ----------
+    xy : np.ndarray [shape=(n, 2)]
+        Coordinates, e.g. from :func:`mgc_core.datamap.clip_map`.
+    genres : sequence of str [length n]
+        Genre of each clip; colours follow :data:`~mgc_core.genres.GENRE_COLORS`.
+    ids : sequence of str [length n]
+        Clip ids, shown on hover.
+    hover : sequence of str [length n], optional
+        A second hover line per clip (e.g. artist and title).
+    highlight : str, optional
+        The id of a clip to mark with a large outlined star (an extra trace named
+        ``'selected'``); ignored when not among ``ids``.
+    title, x_title, y_title : str
+    height : int
+
+    Returns
+    -------
+    go.Figure
+        Genre traces in GENRES order, only for the genres present; their ``x``/``y``
+        together hold every point once and ``customdata`` the ids and hover lines.
+
+    Raises
+    ------
+    ParameterError
+        If the shapes disagree or a genre is unknown.
+    """
+    from mgc_core.genres import GENRE_COLORS, GENRES
+
+    xy = np.asarray(xy, dtype=float)
+    n = len(ids)
+    if xy.ndim != 2 or xy.shape != (n, 2) or len(genres) != n:
+        raise ParameterError(
+            f"xy must have shape (n, 2) with one genre and one id per row; got xy "
+            f"{xy.shape}, {len(genres)} genres, {n} ids."
+        )
+    hover = list(hover) if hover is not None else [""] * n
+    if len(hover) != n:
+        raise ParameterError(f"hover has {len(hover)} entries for {n} clips.")
+    unknown = sorted(set(genres) - set(GENRES))
+    if unknown:
+        raise ParameterError(f"Unknown genre(s) {unknown}: use {', '.join(GENRES)}.")
+    genres_arr = np.asarray(genres)
+    custom = np.stack([np.asarray(ids, dtype=object), np.asarray(hover, dtype=object)], axis=1)
+    fig = go.Figure()
+    for genre in GENRES:
+        rows = np.flatnonzero(genres_arr == genre)
+        if rows.size == 0:
+            continue
+        fig.add_trace(go.Scatter(
+            x=xy[rows, 0], y=xy[rows, 1], mode="markers", name=genre,
+            marker={"color": GENRE_COLORS[genre], "size": 7, "opacity": 0.85,
+                    "line": {"width": 0.5, "color": "white"}},
+            customdata=custom[rows],
+            hovertemplate=f"<b>%{{customdata[0]}}</b> ({genre})<br>%{{customdata[1]}}"
+                          "<extra></extra>",
+        ))
+    if highlight is not None and highlight in ids:
+        i = list(ids).index(highlight)
+        fig.add_trace(go.Scatter(
+            x=[xy[i, 0]], y=[xy[i, 1]], mode="markers", name="selected",
+            marker={"symbol": "star", "size": 18, "color": GENRE_COLORS[genres[i]],
+                    "line": {"width": 2, "color": "black"}},
+            customdata=custom[[i]],
+            hovertemplate="<b>%{customdata[0]}</b> (selected)<br>%{customdata[1]}"
+                          "<extra></extra>",
+        ))
+    _layout(fig, title=title, x_title=x_title, y_title=y_title, height=height)
+    fig.update_xaxes(showticklabels=False, zeroline=False)
+    fig.update_yaxes(showticklabels=False, zeroline=False)
+    return fig
+
+
+__all__ += ["clip_map_figure"]
+
+
+# --------------------------------------------------------------------------- evaluation results
+
+
+def confusion_figure(
+    counts: np.ndarray,
+    *,
+    normalize: bool = False,
+    labels: Sequence[str] | None = None,
+    title: str = "",
+    height: int = 460,
+) -> go.Figure:
+    """A confusion matrix as a heatmap: true genres down, predicted genres across.
+
+    Parameters
+    ----------
+    counts : np.ndarray [shape=(n, n), dtype=int]
+        Clip counts; rows are the true classes, columns the predicted ones.
+    normalize : bool
+        If True, show each row divided by its total (the share of each true genre
+        given each label; a row of zeros, a genre with no clip, stays zero).
+        Otherwise show the counts.
+    labels : sequence of str, optional
+        Class names; defaults to :data:`~mgc_core.genres.GENRES`.
+    title : str
+    height : int
+
+    Returns
+    -------
+    go.Figure
+        One heatmap trace; ``z`` holds the counts (or row shares), ``customdata`` the
+        counts, which the hover text always shows.
+    """
+    from mgc_core.genres import GENRES
+
+    labels = list(GENRES if labels is None else labels)
+    C = np.asarray(counts)
+    if C.ndim != 2 or C.shape != (len(labels), len(labels)):
+        raise ParameterError(f"counts must be a square matrix of shape "
+                             f"({len(labels)}, {len(labels)}); got shape {C.shape}.")
+    if not np.all(np.isfinite(C)) or np.any(C < 0):
+        raise ParameterError("counts must hold finite, non-negative clip counts.")
+    C = C.astype(np.int64)
+    totals = C.sum(axis=1, keepdims=True)
+    if normalize:
+        z = np.divide(C, totals, out=np.zeros(C.shape), where=totals > 0)
+        text, zmax, bar = ".0%", 1.0, {"title": "share", "tickformat": ".0%"}
+        hover = "true %{y} → predicted %{x}: %{z:.1%} of the row (%{customdata} clips)"
+    else:
+        z = C
+        text, zmax, bar = "d", max(int(C.max()), 1), {"title": "clips"}
+        hover = "true %{y} → predicted %{x}: %{customdata} clips"
+    fig = go.Figure(
+        go.Heatmap(
+            z=z, x=labels, y=labels, customdata=C, zmin=0, zmax=zmax, colorscale="Blues",
+            colorbar=bar, texttemplate=f"%{{z:{text}}}", hovertemplate=hover + "<extra></extra>",
+        )
+    )
+    _layout(fig, title=title, x_title="predicted genre", y_title="true genre", height=height)
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(side="bottom")
+    return fig
+
+
+def grouped_bars_figure(
+    values: Mapping[str, Mapping[str, float]],
+    *,
+    colors: Mapping[str, str] | None = None,
+    title: str = "",
+    y_title: str = "",
+    height: int = 320,
+) -> go.Figure:
+    """Grouped bars of scores in [0, 1]: one trace per series, one group per category.
+
+    Parameters
+    ----------
+    values : mapping of str to mapping of str to float
+        Series name -> {category: value}; every series has the same categories.
+    colors : mapping of str to str, optional
+        Series name -> colour.
+    title, y_title : str
+    height : int
+
+    Returns
+    -------
+    go.Figure
+        One bar trace per series, in the order of ``values``; ``x`` the categories,
+        ``y`` the values.
+    """
+    if not values:
+        raise ParameterError("values is empty: give at least one series of bars.")
+    categories = list(next(iter(values.values())))
+    fig = go.Figure()
+    for name, series in values.items():
+        if list(series) != categories:
+            raise ParameterError(f"series {name!r} has categories {list(series)}, "
+                                 f"expected {categories}.")
+        y = np.asarray([series[c] for c in categories], dtype=float)
+        fig.add_trace(go.Bar(
+            x=categories, y=y, name=name, marker_color=(colors or {}).get(name),
+            text=[f"{v:.0%}" for v in y], textposition="outside",
+            hovertemplate=f"{name}<br>%{{x}}: %{{y:.1%}}<extra></extra>",
+        ))
+    _layout(fig, title=title, x_title="", y_title=y_title, height=height)
+    fig.update_layout(barmode="group", legend={"orientation": "h", "y": -0.15})
+    fig.update_yaxes(range=[0, 1.1], tickformat=".0%")
+    return fig
+
+
+def pairwise_figure(
+    matrix: np.ndarray,
+    names: Sequence[str],
+    *,
+    title: str = "",
+    zmin: float = 0.0,
+    zmax: float = 1.0,
+    value_format: str = ".2f",
+    height: int = 320,
+) -> go.Figure:
+    """A symmetric model-by-model matrix (agreement, kappa) as an annotated heatmap.
+
+    Parameters
+    ----------
+    matrix : np.ndarray [shape=(n, n)]
+        Values; NaN cells stay blank.
+    names : sequence of str
+        The ``n`` row and column labels.
+    title : str
+    zmin, zmax : float
+        Colour range.
+    value_format : str
+        d3 format of the numbers written in the cells.
+    height : int
+
+    Returns
+    -------
+    go.Figure
+        One heatmap trace whose ``z`` is ``matrix``.
+    """
+    M = np.asarray(matrix, dtype=float)
+    names = list(names)
+    if M.shape != (len(names), len(names)):
+        raise ParameterError(f"matrix must have shape ({len(names)}, {len(names)}) to match "
+                             f"names; got {M.shape}.")
+    fig = go.Figure(
+        go.Heatmap(
+            z=M, x=names, y=names, zmin=zmin, zmax=zmax, colorscale="Blues", showscale=False,
+            texttemplate=f"%{{z:{value_format}}}",
+            hovertemplate=f"%{{y}} vs %{{x}}: %{{z:{value_format}}}<extra></extra>",
+        )
+    )
+    _layout(fig, title=title, x_title="", y_title="", height=height)
+    fig.update_yaxes(autorange="reversed")
+    return fig
+
+
+def genre_counts_figure(
+    counts: Mapping[str, int], *, title: str = "", height: int = 300
+) -> go.Figure:
+    """Vertical bars of a count per genre (e.g. clips per genre), in each genre's colour.
+
+    Parameters
+    ----------
+    counts : mapping of str to int
+        Genre -> count; genres of :data:`~mgc_core.genres.GENRES` that are absent
+        count 0, others are an error.
+    title : str
+    height : int
+
+    Returns
+    -------
+    go.Figure
+        One bar trace; ``x`` the genres in GENRES order, ``y`` the counts.
+    """
+    from mgc_core.genres import GENRE_COLORS, GENRES
+
+    unknown = sorted(set(counts) - set(GENRES))
+    if unknown:
+        raise ParameterError(f"counts has genres outside GENRES: {', '.join(unknown)}.")
+    y = [int(counts.get(g, 0)) for g in GENRES]
+    fig = go.Figure(
+        go.Bar(x=list(GENRES), y=y, text=y, textposition="outside",
+               marker_color=[GENRE_COLORS[g] for g in GENRES],
+               hovertemplate="%{x}: %{y} clips<extra></extra>")
+    )
+    _layout(fig, title=title, x_title="", y_title="clips", height=height)
+    fig.update_yaxes(range=[0, max(y + [1]) * 1.15])
+    return fig
+
+
+__all__ += ["confusion_figure", "grouped_bars_figure", "pairwise_figure", "genre_counts_figure"]

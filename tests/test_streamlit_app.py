@@ -6,7 +6,7 @@ import pytest
 from _apptest import app_on
 
 
-@pytest.mark.parametrize("page", ["classify", "audio_features"])
+@pytest.mark.parametrize("page", ["classify", "audio_features", "models", "dataset", "about"])
 def test_every_page_runs_without_input(page, monkeypatch):
     monkeypatch.delenv("MGC_GTZAN_DIR", raising=False)
     at = app_on(page)

@@ -1,0 +1,159 @@
+"""About mgc: the four models, the data they learned from, their limits, licences, privacy.
+
+The data summary (clips per genre, faulty clips left out, artist groups) is read from
+``assets/manifest.json``, and the test protocol from the stored evaluation; nothing
+about the data is typed by hand.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from mgc_core import assets, plotting
+from mgc_core.classify import model_path
+from mgc_core.errors import MGCError
+from mgc_core.evaluation import read_evaluation
+from mgc_core.models import MODEL_NAMES, MODEL_TITLES
+from mgc_core.models.frontend import SEGMENT_SECONDS, SR
+from mgc_core.models.knn import N_FEATURES
+from mgc_core.models.transfer import N_EMBEDDING
+
+KHZ, SEG = f"{SR / 1000:g} kHz", f"{SEGMENT_SECONDS:.0f}-second"
+WHAT = {
+    "knn": f"Each {SEG} segment is summarised by {N_FEATURES} hand-made numbers (the average "
+           "and spread of MFCCs, chroma, brightness, noisiness, loudness, spectral contrast, "
+           "and the tempo); a new segment gets the genres of the training segments closest "
+           "to it (k-nearest neighbours, scikit-learn).",
+    "cnn": f"A small convolutional network (Keras) that reads the {SEG} log-mel spectrogram, "
+           "a picture of the sound, and learns its own patterns in it. Trained from scratch.",
+    "lstm": "A small recurrent network (a bidirectional LSTM, Keras) that reads the sequence "
+            "of MFCCs, the sound's timbre frame by frame, and learns how it evolves over a "
+            f"{SEG} segment. Trained from scratch.",
+    "transfer": "musicnn, two networks pretrained by Pons & Serra to tag music (with tags "
+                "such as *rock*, *guitar*, *female vocalists* or *80s*), turns each segment into "
+                f"{N_EMBEDDING} numbers; a logistic regression (scikit-learn) learns the ten "
+                "genres from them. Only that last, small part is trained here.",
+}
+COMMANDS = {"train": "python -m mgc_core train --gtzan DIR",
+            "evaluate": "python -m mgc_core evaluate --gtzan DIR"}
+
+st.title("About mgc")
+st.caption("What the four models are, what they learned from, where they fail, and whose "
+           "work they build on.")
+root = assets.ASSETS_DIR
+
+# ------------------------------------------------------------------ models
+st.subheader("The four models")
+for name in MODEL_NAMES:
+    st.markdown(f"**{MODEL_TITLES[name]}**: {WHAT[name]}")
+st.caption(
+    f"All four analyse the music at {KHZ}, cut into {SEG} segments, and give one probability "
+    "per genre for each segment; a clip's verdict pools its segments. The verdict of the app "
+    "is the ensemble, the average of the four models' probabilities."
+)
+
+
+# ------------------------------------------------------------------ data
+def _training_data() -> None:
+    try:
+        files = assets.read_manifest(root / "manifest.json")["files"]
+    except MGCError as err:
+        st.error(str(err))
+        return
+    entries = [files.get(model_path(m, assets_dir=root).relative_to(root).as_posix())
+               for m in MODEL_NAMES]
+    data = next((e["data"] for e in entries if e and isinstance(e.get("data"), dict)), None)
+    if data is None or "clips_per_genre" not in data:
+        st.info("The bundled models are not recorded in assets/manifest.json, so their "
+                f"training data cannot be described. Train them with `{COMMANDS['train']}`.")
+        return
+    counts = data["clips_per_genre"]
+    cols = st.columns(3)
+    cols[0].metric("GTZAN clips used", data["n_clips"])
+    cols[1].metric("Left out as faulty", data.get("excluded", 0))
+    if "n_groups" in data:
+        cols[2].metric("Artist groups", data["n_groups"])
+    st.markdown(f"Trained on {data.get('trained_on', 'the clips below')}.")
+    st.plotly_chart(plotting.genre_counts_figure(counts, title="Clips per genre"),
+                    key="fig_clips_per_genre")
+    big, small = max(counts, key=counts.get), min(counts, key=counts.get)
+    st.markdown(
+        f"The genres are **imbalanced**: {big} has {counts[big]} clips, {small} only "
+        f"{counts[small]} ({counts[big] / max(counts[small], 1):.1f} times fewer). The models "
+        "use balanced sampling or class weights where they can, and the Models page reports "
+        "balanced accuracy and macro-F1, which give each genre the same weight."
+    )
+    try:
+        protocol = read_evaluation("knn", assets_dir=root)["protocol"]
+    except MGCError as err:
+        st.info(f"How the models were tested appears here once the evaluation is built "
+                f"({err})")
+        return
+    st.markdown(f"**How they were tested** ({protocol['name']}): {protocol['description']}")
+
+
+st.subheader("What they were trained on")
+_training_data()
+
+# ------------------------------------------------------------------ limits
+st.subheader("Known limits")
+st.markdown(
+    "- **Ten genres only**: blues, classical, country, disco, hip-hop, jazz, metal, pop, "
+    "reggae and rock. Anything else (electronic, folk, K-pop, …) is forced into one of them.\n"
+    "- **Old music**: GTZAN's 30-second clips were collected around 2000 from CDs, radio and "
+    "microphone recordings, so nothing newer is in the training data.\n"
+    "- **Small, imbalanced genres**: the small genres above have a few dozen clips or fewer, "
+    "so their scores are uncertain and their errors frequent. GTZAN also has known faults "
+    "(repeated clips, mislabelled clips, distortions); the faulty clips that Sturm and "
+    "Kereliuk et al. list are left out.\n"
+    f"- **{KHZ} analysis**: everything above {SR / 2000:g} kHz is discarded, so that the "
+    "models cannot tell genres apart by the recording's bandwidth.\n"
+    "- **The transfer model's tags** were learned from the Million Song Dataset (Last.fm "
+    "tags) and MagnaTagATune (tags from an online game), mostly Western, mostly older "
+    "music; their notion of a style comes with those collections' biases.\n"
+    "- A **genre is not a fact** of a song: listeners disagree, and many songs mix styles. "
+    "Read the probabilities, not just the top genre."
+)
+
+# ------------------------------------------------------------------ credits
+st.subheader("Licences and citations")
+st.markdown(
+    "- **GTZAN**: G. Tzanetakis and P. Cook, \"Musical genre classification of audio "
+    "signals\", *IEEE Transactions on Speech and Audio Processing* 10(5), 2002. The audio "
+    "is copyrighted music collected for research; mgc ships none of it and reads it from "
+    "the folder `MGC_GTZAN_DIR` points to.\n"
+    "- **Sturm's artist index and fault analysis**: B. L. Sturm, \"An analysis of the GTZAN "
+    "music genre dataset\", *MIRUM workshop, ACM Multimedia*, 2012; B. L. Sturm, \"The GTZAN "
+    "dataset: its contents, its faults, their effects on evaluation, and its future use\", "
+    "arXiv:1306.1461, 2013. The artists group the clips so that no artist is on both sides "
+    "of a test.\n"
+    "- **Fault-filtered split**: C. Kereliuk, B. L. Sturm and J. Larsen, \"Deep learning and "
+    "music adversaries\", *IEEE Transactions on Multimedia* 17(11), 2015.\n"
+    "- **musicnn**: J. Pons and X. Serra, \"musicnn: pre-trained convolutional neural "
+    "networks for music audio tagging\", *ISMIR Late-Breaking/Demo*, 2019. Weights "
+    "redistributed under the ISC licence (below).\n"
+    "- **librosa** (ISC licence): B. McFee et al., \"librosa: audio and music signal "
+    "analysis in Python\", *Proc. SciPy*, 2015.\n"
+    "- **scikit-learn** (BSD-3-Clause): F. Pedregosa et al., \"Scikit-learn: machine "
+    "learning in Python\", *JMLR* 12, 2011.\n"
+    "- **Keras** (Apache-2.0): F. Chollet et al., Keras, https://keras.io; with TensorFlow "
+    "(Apache-2.0).\n"
+    "- **Streamlit** (Apache-2.0), https://streamlit.io; charts by **Plotly** (MIT)."
+)
+versions = assets.library_versions()
+st.caption("Versions in use: " + ", ".join(f"{k} {v}" for k, v in versions.items())
+           + f", streamlit {st.__version__}.")
+with st.expander("musicnn licence notice (ISC)", icon=":material/gavel:"):
+    try:
+        notice = assets.verify(root / "models" / "MUSICNN_LICENSE.md", root=root)
+        st.markdown(notice.read_text(encoding="utf-8"))
+    except MGCError as err:
+        st.error(str(err))
+
+# ------------------------------------------------------------------ privacy
+st.subheader("Privacy")
+st.markdown(
+    "Songs you upload and recordings you make **stay in memory** for your session (and in "
+    "a small in-memory cache of recently decoded audio, cleared as new audio arrives or when "
+    "the app restarts). They are **never stored on disk** and mgc sends them nowhere."
+)

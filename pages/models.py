@@ -1,0 +1,241 @@
+"""Models: how good the four models and their ensemble are, from the stored evaluations.
+
+Every figure on this page is read from ``assets/evaluation/<model>.json`` (verified
+against the manifest); nothing is typed by hand.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+
+import pandas as pd
+import streamlit as st
+
+from mgc_core import agreement, assets, plotting
+from mgc_core.errors import MGCError
+from mgc_core.evaluation import METRICS, read_evaluation
+from mgc_core.models import MODEL_NAMES, MODEL_TITLES
+from ui.input_panel import gtzan_dataset, select_gtzan_clip
+
+NAMES = (*MODEL_NAMES, "ensemble")
+TITLES = {**MODEL_TITLES, "ensemble": "Ensemble (soft vote of the four)"}
+SHORT = {name: TITLES[name].partition(" ")[0] for name in NAMES}
+METRIC_TITLES = {"accuracy": "Accuracy", "balanced_accuracy": "Balanced accuracy",
+                 "macro_f1": "Macro-F1"}
+METRIC_HELP = {
+    "accuracy": "Share of clips whose genre the model named correctly. With imbalanced "
+                "genres it mostly reflects the big genres.",
+    "balanced_accuracy": "The recall of each genre (share of its clips found), averaged over "
+                         "the genres: every genre counts the same, however few clips it has.",
+    "macro_f1": "The F1 of each genre (balance of precision and recall), averaged over the "
+                "genres.",
+}
+PERCENT = st.column_config.NumberColumn(format="%.1f%%")  # tables hold percentages
+COMMAND = "python -m mgc_core evaluate --gtzan DIR"
+
+st.title("Models: how good are they?")
+st.caption(
+    "Scores of the four models and of their ensemble on GTZAN clips they never saw in "
+    "training, with 95% intervals, where they go wrong, and how often they agree."
+)
+
+root = assets.ASSETS_DIR
+missing = [f"{n}.json" for n in NAMES if not (root / "evaluation" / f"{n}.json").is_file()]
+if missing:
+    st.info(
+        f"The stored evaluations are not built yet (missing in assets/evaluation: "
+        f"{', '.join(missing)}). Build them from a copy of GTZAN with `{COMMAND}`."
+    )
+    st.stop()
+try:
+    records = {name: read_evaluation(name, assets_dir=root) for name in NAMES}
+    common = agreement.common_clips(records)
+except MGCError as err:
+    st.error(str(err))
+    st.stop()
+
+
+def _protocol_in_words(rec: dict) -> str:
+    p, d = rec["protocol"], rec["data"]
+    left_out = f" ({d['excluded']} more left out as faulty)" if d.get("excluded") else ""
+    if p["name"] == "grouped-cv":
+        groups = f" ({d['n_groups']} artist groups)" if d.get("n_groups") else ""
+        shuffles = len(p["fold_seeds"])
+        return (
+            f"**{d['n_clips']} GTZAN clips**{left_out}, **{p['n_splits']}-fold "
+            f"cross-validation where all songs of one artist are on the same side**{groups}, "
+            f"repeated with **{shuffles} shuffle{'s' * (shuffles != 1)}**. Every clip is "
+            "scored by a model that never heard it, nor its artist."
+        )
+    return (f"**{d['n_clips']} GTZAN clips**{left_out}; protocol *{p['name']}*: scored on "
+            f"{len(rec['clips'])} clips the models never saw.")
+
+
+def _ci(block: dict) -> str:
+    lo, hi = block["ci95"]
+    return f"95% CI {lo:.1%}–{hi:.1%}"
+
+
+# ------------------------------------------------------------------ comparison
+st.markdown(_protocol_in_words(records["knn"]))
+with st.expander("How the models were tested", icon=":material/science:"):
+    st.markdown(records["knn"]["protocol"]["description"])
+    st.caption(f"Built by `{records['knn']['command']}` on {records['knn']['created']}.")
+
+st.subheader("Comparison")
+st.dataframe(
+    pd.DataFrame([{
+        "model": TITLES[n],
+        "balanced accuracy": 100 * r["balanced_accuracy"]["value"],
+        "95% CI": _ci(r["balanced_accuracy"]).removeprefix("95% CI "),
+        "accuracy": 100 * r["accuracy"]["value"],
+        "macro-F1": 100 * r["macro_f1"]["value"],
+        "sd over shuffles": 100 * r["seeds"]["balanced_accuracy"]["std"],
+    } for n, r in records.items()]),
+    hide_index=True, key="comparison",
+    column_config={c: PERCENT for c in ("balanced accuracy", "accuracy", "macro-F1",
+                                         "sd over shuffles")},
+)
+st.caption(
+    "Balanced accuracy is the headline: the genres are very unequal in size, and a model "
+    "could score a high plain accuracy by ignoring the small ones. The interval comes from "
+    "re-sampling the clips (bootstrap); *sd over shuffles* is how much balanced accuracy "
+    "moved when the cross-validation was repeated with other shuffles."
+)
+
+
+# ------------------------------------------------------------------ one model
+def _model_tab(name: str, rec: dict) -> None:
+    st.markdown(f"**{TITLES[name]}**")
+    if name == "ensemble":
+        st.caption(rec["rule"])
+    for col, m in zip(st.columns(len(METRICS)), METRICS):
+        col.metric(METRIC_TITLES[m], f"{rec[m]['value']:.1%}", _ci(rec[m]), help=METRIC_HELP[m],
+                   delta_color="off", delta_arrow="off")
+    seeds = rec["seeds"]
+    st.markdown("**Seed spread**: the same test repeated with other shuffles of the folds.")
+    st.dataframe(
+        pd.DataFrame({
+            METRIC_TITLES[m]: {**{f"shuffle {s}": 100 * v for s, v in
+                                  zip(seeds["fold_seeds"], seeds[m]["values"])},
+                               "mean": 100 * seeds[m]["mean"], "sd": 100 * seeds[m]["std"]}
+            for m in METRICS
+        }).T,
+        key=f"seeds_{name}", column_config={c: PERCENT for c in
+                                            [*(f"shuffle {s}" for s in seeds["fold_seeds"]),
+                                             "mean", "sd"]},
+    )
+    normalise = st.toggle("Row-normalised (share of each true genre)", key=f"cm_norm_{name}")
+    st.plotly_chart(
+        plotting.confusion_figure(rec["confusion_matrix"], normalize=normalise,
+                                  title=f"Confusion matrix: {TITLES[name]}"),
+        key=f"fig_confusion_{name}",
+    )
+    st.caption("Each row is a true genre, each column the genre the model named; the "
+               "diagonal holds the right answers. Hover a cell for its number of clips.")
+    st.dataframe(
+        pd.DataFrame(rec["per_genre"]).T.rename_axis("genre")
+        * {"precision": 100, "recall": 100, "f1": 100, "support": 1}, key=f"per_genre_{name}",
+        column_config={"precision": PERCENT, "recall": PERCENT, "f1": PERCENT,
+                       "support": st.column_config.NumberColumn("clips", format="%d")},
+    )
+    st.caption("Precision: of the clips the model called this genre, the share that were. "
+               "Recall: of this genre's clips, the share it found. F1 balances the two.")
+
+
+st.subheader("Each model")
+for tab, name in zip(st.tabs([SHORT[n] for n in NAMES], key="model_tab"), NAMES, strict=True):
+    with tab:
+        _model_tab(name, records[name])
+
+
+# ------------------------------------------------------------------ leakage lesson
+st.subheader("Why the split matters: a leaky evaluation")
+leaky = records["knn"].get("leaky")
+if leaky is None:
+    st.info(f"The KNN evaluation holds no leaky-split comparison. Rebuild it with `{COMMAND}`.")
+else:
+    st.markdown(
+        "A 30-second song cut into 3-second segments gives several almost identical "
+        "examples: the same singer, instruments and recording. If the segments are split "
+        "at random, some of a song's segments are used for training and the others for "
+        "testing, so the model is tested on songs it has already heard. It can recognise "
+        "the recording instead of the genre, and the score goes up without the model "
+        "getting any better on new music. The honest split keeps every song, and every "
+        "artist, on one side only."
+    )
+    st.caption(leaky.get("description", ""))
+    levels = {"3-s segments": ("segment_level", "honest_segment_level"),
+              "whole clips": ("clip_level", "honest_clip_level")}
+    levels = {k: v for k, v in levels.items() if all(x in leaky for x in v)}
+    series = {"Leaky: random split of segments": 0, "Honest: artist-grouped split": 1}
+    st.plotly_chart(
+        plotting.grouped_bars_figure(
+            {s: {lvl: leaky[keys[i]]["balanced_accuracy"] for lvl, keys in levels.items()}
+             for s, i in series.items()},
+            colors=dict(zip(series, (plotting.MARKER_COLOR, plotting.LINE_COLOR))),
+            title="KNN balanced accuracy, leaky vs honest split", y_title="balanced accuracy",
+        ),
+        key="fig_leaky",
+    )
+    st.dataframe(
+        pd.DataFrame([{"split": s.partition(":")[0], "scored on": lvl,
+                       **{METRIC_TITLES[m]: 100 * leaky[keys[i]][m] for m in METRICS}}
+                      for lvl, keys in levels.items() for s, i in series.items()]),
+        hide_index=True, key="leaky_table",
+        column_config={METRIC_TITLES[m]: PERCENT for m in METRICS},
+    )
+    if "n_segments" in leaky and "clips_on_both_sides" in leaky:
+        st.caption(f"Leaky split: {leaky.get('split', '')}; {leaky['n_segments']} segments; "
+                   f"counted over its folds, a clip had segments on both sides "
+                   f"{leaky['clips_on_both_sides']} times.")
+
+
+# ------------------------------------------------------------------ agreement
+st.subheader("Do the models agree?")
+four = {n: common["predicted"][n] for n in MODEL_NAMES}
+names, agree = agreement.pairwise_agreement(four)
+_, kappa = agreement.pairwise_kappa(four)
+labels = [SHORT[n] for n in names]
+left, right = st.columns(2)
+left.plotly_chart(plotting.pairwise_figure(agree, labels, title="Same genre (share of clips)",
+                                           value_format=".0%"), key="fig_agreement")
+right.plotly_chart(plotting.pairwise_figure(kappa, labels, title="Cohen's kappa"),
+                   key="fig_kappa")
+st.caption(
+    f"Over the {len(common['ids'])} evaluated clips. Left: how often two models name the same "
+    "genre. Right: Cohen's kappa, the same agreement corrected for what two models would "
+    "agree on by chance, given how often each names each genre (1: always agree, 0: no "
+    "better than chance). Models that make *different* mistakes are what makes an "
+    "ensemble better than its members."
+)
+
+rows = agreement.disagreements(common["ids"], common["truth"], four)
+ensemble = dict(zip(common["ids"], common["predicted"]["ensemble"]))
+table = pd.DataFrame([{**r, "ensemble": ensemble[r["clip"]]} for r in rows],
+                     columns=["clip", "truth", *MODEL_NAMES, "ensemble", "right"])
+st.markdown(f"**Disagreements**: the {len(rows)} clips on which the four models do not all "
+            "name the same genre. Select one to listen to it.")
+event = st.dataframe(
+    table, hide_index=True, key="disagreements", on_select="rerun",
+    selection_mode="single-row",
+    column_config={**{n: SHORT[n] for n in NAMES},
+                   "right": st.column_config.NumberColumn("models right", format="%d")},
+)
+if event.selection.rows:
+    clip_id = table.iloc[event.selection.rows[0]]["clip"]
+    try:
+        path = gtzan_dataset().track(clip_id).path
+        data = path.read_bytes()
+    except MGCError as err:
+        st.info(f"To listen to {clip_id}, configure the GTZAN dataset. {err}")
+        st.stop()
+    except OSError as err:
+        st.error(f"Could not read {clip_id}: {err}. Check the files of the GTZAN dataset.")
+        st.stop()
+    st.markdown(f"**{clip_id}** (true genre: {common['truth'][common['ids'].index(clip_id)]})")
+    st.audio(data, format=mimetypes.guess_type(path.name)[0] or "audio/wav")
+    if st.button("Open on Classify", key="open_on_classify", icon=":material/label:"):
+        if select_gtzan_clip(clip_id):
+            st.switch_page("pages/classify.py")
+        st.error(f"Could not open {clip_id}; check the files of the GTZAN dataset.")

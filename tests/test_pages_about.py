@@ -1,0 +1,138 @@
+"""AppTest runs of the About page: data summary from the manifest, protocol, licence, privacy.
+
+The page is pointed at a temporary assets folder by patching ``mgc_core.assets.ASSETS_DIR``
+(read at run time) and runs on its own (``AppTest.from_file``).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from _apptest import ROOT, TIMEOUT, app_on, figures, messages
+from streamlit.testing.v1 import AppTest
+
+from mgc_core import assets
+from mgc_core import evaluation as ev
+from mgc_core.genres import GENRES
+
+PAGE = ROOT / "pages" / "about.py"
+REAL = assets.ASSETS_DIR
+LICENSE = "models/MUSICNN_LICENSE.md"
+COUNTS = dict(zip(GENRES, (100, 99, 98, 17, 15, 22, 85, 22, 15, 22)))
+DATA = {"n_clips": sum(COUNTS.values()), "clips_per_genre": COUNTS, "excluded": 26,
+        "n_groups": 175, "protocol": "grouped-cv", "trained_on": "toy clips"}
+
+
+@pytest.fixture(autouse=True)
+def _path(monkeypatch):
+    monkeypatch.setattr(sys, "path", [str(ROOT), *sys.path])  # `ui` for the page run alone
+
+
+def _assets(root: Path, *, models: bool = True, evaluation: bool = True) -> Path:
+    """A temporary assets folder: the licence, model entries in the manifest, a knn record."""
+    (root / "models").mkdir(parents=True)
+    shutil.copy(REAL / LICENSE, root / LICENSE)
+    assets.record([root / LICENSE], command="copied", data="musicnn wheel", root=root)
+    if models:
+        for name in ("knn.skops", "cnn.keras", "lstm.keras", "transfer_head.skops"):
+            (root / "models" / name).write_bytes(b"toy " + name.encode())
+            assets.record([root / "models" / name], command="train", data=DATA, root=root)
+    if evaluation:
+        clips = [{"id": f"{g}.00000", "genre": g, "probabilities": np.eye(10)[i], "fold": 0}
+                 for i, g in enumerate(GENRES)]
+        protocol = {"name": "grouped-cv", "description": "Toy protocol: artists stay together.",
+                    "n_splits": 5, "fold_seeds": [0], "groups": ev.GROUPS}
+        ev.write_evaluation(ev.evaluation_record("knn", protocol, clips, n_resamples=50),
+                            assets_dir=root)
+    return root
+
+
+def _run(monkeypatch, root: Path) -> AppTest:
+    monkeypatch.setattr(assets, "ASSETS_DIR", Path(root))
+    at = AppTest.from_file(str(PAGE), default_timeout=TIMEOUT)
+    at.run()
+    return at
+
+
+def _text(at: AppTest) -> str:
+    return "\n".join(el.value for kind in ("markdown", "caption", "subheader", "info", "error")
+                     for el in getattr(at, kind))
+
+
+def test_data_protocol_licence_and_privacy(monkeypatch, tmp_path):
+    at = _run(monkeypatch, _assets(tmp_path))
+    assert not at.exception and not messages(at, "error") and not messages(at, "info")
+    assert at.title[0].value == "About mgc"
+    assert [m.value for m in at.metric] == ["495", "26", "175"]
+    bars = figures(at)["fig_clips_per_genre"]["data"][0]
+    assert list(bars["x"]) == list(GENRES) and list(bars["y"]) == list(COUNTS.values())
+    text = _text(at)
+    assert "blues has 100 clips, hiphop only 15 (6.7 times fewer)" in text
+    assert "Trained on toy clips." in text
+    assert "Toy protocol: artists stay together." in text
+    assert "16 kHz" in text and "Ten genres only" in text
+    for cited in ("Tzanetakis and P. Cook", "arXiv:1306.1461", "MIRUM", "Kereliuk",
+                  "IEEE Transactions on Multimedia", "Pons and X. Serra", "librosa",
+                  "scikit-learn", "Keras", "Streamlit", "Million Song Dataset",
+                  "MagnaTagATune"):
+        assert cited in text, cited
+    assert "Permission to use, copy, modify" in at.expander[0].markdown[0].value
+    assert "never stored on disk" in text
+
+
+def test_without_evaluation_the_page_says_how_to_build_it(monkeypatch, tmp_path):
+    at = _run(monkeypatch, _assets(tmp_path, evaluation=False))
+    assert not at.exception and not messages(at, "error")
+    info = messages(at, "info")
+    assert len(info) == 1 and "python -m mgc_core evaluate --gtzan DIR" in info[0]
+    assert [m.value for m in at.metric] == ["495", "26", "175"]
+
+
+def test_without_trained_models_the_page_still_shows(monkeypatch, tmp_path):
+    at = _run(monkeypatch, _assets(tmp_path, models=False, evaluation=False))
+    assert not at.exception and not figures(at)
+    info = messages(at, "info")
+    assert len(info) == 1 and "python -m mgc_core train --gtzan DIR" in info[0]
+    assert "never stored on disk" in _text(at)
+
+
+def test_altered_licence_shows_the_error(monkeypatch, tmp_path):
+    root = _assets(tmp_path)
+    (root / LICENSE).write_text("tampered", encoding="utf-8")
+    at = _run(monkeypatch, root)
+    assert not at.exception
+    errors = messages(at, "error")
+    assert len(errors) == 1 and "MUSICNN_LICENSE.md has been altered" in errors[0]
+
+
+def test_real_assets(monkeypatch):
+    files = assets.read_manifest(REAL / "manifest.json")["files"]
+    if "models/knn.skops" not in files:
+        pytest.skip("bundled models not recorded: run `python -m mgc_core train --gtzan DIR`")
+    data = files["models/knn.skops"]["data"]
+    at = _run(monkeypatch, REAL)
+    assert not at.exception and not messages(at, "error")
+    assert at.metric[0].value == str(data["n_clips"])
+    bars = figures(at)["fig_clips_per_genre"]["data"][0]
+    assert list(bars["y"]) == [data["clips_per_genre"][g] for g in GENRES]
+    assert "Permission to use, copy, modify" in at.expander[0].markdown[0].value
+    if (REAL / "evaluation" / "knn.json").is_file():
+        protocol = json.loads((REAL / "evaluation" / "knn.json").read_text())["protocol"]
+        assert protocol["description"] in _text(at)
+
+
+def _registered() -> bool:
+    return '"pages/about.py"' in (ROOT / "streamlit_app.py").read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(not _registered(), reason="pages/about.py is not yet registered in "
+                    "streamlit_app.py")
+def test_in_the_whole_app(monkeypatch, tmp_path):
+    monkeypatch.setattr(assets, "ASSETS_DIR", _assets(tmp_path))
+    at = app_on("about")
+    assert not at.exception and at.title[0].value == "About mgc"

@@ -1,0 +1,76 @@
+"""Tests of the evaluation-result figures of mgc_core.plotting: the numbers on the traces."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from mgc_core import plotting
+from mgc_core.errors import ParameterError
+from mgc_core.genres import GENRE_COLORS, GENRES
+
+
+@pytest.fixture(scope="module")
+def counts() -> np.ndarray:
+    rng = np.random.default_rng(0)
+    cm = rng.integers(0, 5, size=(10, 10))
+    cm[3] = 0  # a genre with no clip
+    return cm
+
+
+def test_confusion_counts(counts):
+    fig = plotting.confusion_figure(counts, title="t")
+    assert isinstance(fig, go.Figure)
+    trace = fig.data[0]
+    np.testing.assert_array_equal(trace.z, counts)
+    np.testing.assert_array_equal(trace.customdata, counts)
+    assert list(trace.x) == list(GENRES) and list(trace.y) == list(GENRES)
+    assert "%{customdata} clips" in trace.hovertemplate
+    assert fig.layout.xaxis.title.text == "predicted genre"
+
+
+def test_confusion_row_normalised(counts):
+    trace = plotting.confusion_figure(counts, normalize=True).data[0]
+    z = np.asarray(trace.z)
+    rows = z.sum(axis=1)
+    np.testing.assert_allclose(np.delete(rows, 3), 1.0)
+    assert rows[3] == 0  # no clip: stays zero, not NaN
+    np.testing.assert_array_equal(trace.customdata, counts)
+    assert "%{customdata} clips" in trace.hovertemplate and trace.zmax == 1
+
+
+@pytest.mark.parametrize("bad, match", [(np.ones((3, 3)), "square matrix of shape"),
+                                        (-np.ones((10, 10)), "non-negative")])
+def test_confusion_bad_input(bad, match):
+    with pytest.raises(ParameterError, match=match):
+        plotting.confusion_figure(bad)
+
+
+def test_grouped_bars():
+    values = {"leaky": {"segments": 0.9, "clips": 0.95}, "honest": {"segments": 0.5, "clips": 0.6}}
+    fig = plotting.grouped_bars_figure(values, colors={"leaky": "#CC6677"})
+    assert [t.name for t in fig.data] == ["leaky", "honest"]
+    assert list(fig.data[0].x) == ["segments", "clips"]
+    np.testing.assert_allclose(fig.data[1].y, [0.5, 0.6])
+    assert fig.data[0].marker.color == "#CC6677" and fig.layout.barmode == "group"
+    with pytest.raises(ParameterError, match="categories"):
+        plotting.grouped_bars_figure({"a": {"x": 1.0}, "b": {"y": 1.0}})
+
+
+def test_pairwise():
+    m = np.array([[1.0, 0.5], [0.5, 1.0]])
+    fig = plotting.pairwise_figure(m, ["KNN", "CNN"], value_format=".0%")
+    np.testing.assert_array_equal(fig.data[0].z, m)
+    assert list(fig.data[0].x) == ["KNN", "CNN"]
+    with pytest.raises(ParameterError, match="shape"):
+        plotting.pairwise_figure(m, ["KNN"])
+
+
+def test_genre_counts():
+    fig = plotting.genre_counts_figure({"rock": 3, "blues": 5})
+    assert list(fig.data[0].x) == list(GENRES)
+    assert list(fig.data[0].y) == [5, 0, 0, 0, 0, 0, 0, 0, 0, 3]
+    assert list(fig.data[0].marker.color) == [GENRE_COLORS[g] for g in GENRES]
+    with pytest.raises(ParameterError, match="outside GENRES"):
+        plotting.genre_counts_figure({"polka": 1})
