@@ -115,6 +115,43 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_evaluation_table(records: dict) -> None:
+    """Print the headline figures of evaluation records (as written to assets/evaluation)."""
+    first = next(iter(records.values()))
+    protocol, data = first["protocol"], first["data"]
+    print(f"protocol: {protocol['name']} ({protocol['n_splits']} folds, fold seeds "
+          f"{', '.join(map(str, protocol['fold_seeds']))}; groups: {protocol['groups']})")
+    print(f"data: {data['n_clips']} clips, {data['excluded']} excluded as faulty")
+    print()
+    print(f"{'model':<10} {'balanced acc.':>13} {'95% CI':>15} {'seeds mean ± std':>18} "
+          f"{'accuracy':>9} {'macro-F1':>9}")
+    for name, rec in records.items():
+        ba, spread = rec["balanced_accuracy"], rec["seeds"]["balanced_accuracy"]
+        ci = "[{:.3f}, {:.3f}]".format(*ba["ci95"])
+        seeds = "{:.3f} ± {:.3f}".format(spread["mean"], spread["std"])
+        print(f"{name:<10} {ba['value']:>13.3f} {ci:>15} {seeds:>18} "
+              f"{rec['accuracy']['value']:>9.3f} {rec['macro_f1']['value']:>9.3f}")
+    leaky = records.get("knn", {}).get("leaky")
+    if leaky:
+        print()
+        print("knn, leaky random split of segments vs artist-grouped split (balanced accuracy):")
+        print(f"  segments: leaky {leaky['segment_level']['balanced_accuracy']:.3f}, honest "
+              f"{leaky['honest_segment_level']['balanced_accuracy']:.3f}; clips: leaky "
+              f"{leaky['clip_level']['balanced_accuracy']:.3f}, honest "
+              f"{leaky['honest_clip_level']['balanced_accuracy']:.3f}")
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    """Print the stored evaluations (assets/evaluation/*.json) as a table."""
+    from mgc_core.evaluation import read_evaluation
+    from mgc_core.models import MODEL_NAMES
+
+    records = {name: read_evaluation(name, assets_dir=args.assets)
+               for name in (*MODEL_NAMES, "ensemble")}
+    _print_evaluation_table(records)
+    return 0
+
+
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     """Cross-validate the models and write assets/evaluation/*.json."""
     from mgc_core import training
@@ -133,28 +170,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         )
     finally:
         bar.close()
-    first = next(iter(report.records.values()))
-    protocol, data = first["protocol"], first["data"]
-    print(f"protocol: {protocol['name']} ({protocol['n_splits']} folds, fold seeds "
-          f"{', '.join(map(str, protocol['fold_seeds']))}; groups: {protocol['groups']})")
-    print(f"data: {data['n_clips']} clips, {data['excluded']} excluded as faulty")
-    print()
-    print(f"{'model':<10} {'balanced acc.':>13} {'95% CI':>15} {'seeds mean ± std':>18} "
-          f"{'accuracy':>9} {'macro-F1':>9}")
-    for name, rec in report.records.items():
-        ba, spread = rec["balanced_accuracy"], rec["seeds"]["balanced_accuracy"]
-        ci = "[{:.3f}, {:.3f}]".format(*ba["ci95"])
-        seeds = "{:.3f} ± {:.3f}".format(spread["mean"], spread["std"])
-        print(f"{name:<10} {ba['value']:>13.3f} {ci:>15} {seeds:>18} "
-              f"{rec['accuracy']['value']:>9.3f} {rec['macro_f1']['value']:>9.3f}")
-    leaky = report.records.get("knn", {}).get("leaky")
-    if leaky:
-        print()
-        print("knn, leaky random split of segments vs artist-grouped split (balanced accuracy):")
-        print(f"  segments: leaky {leaky['segment_level']['balanced_accuracy']:.3f}, honest "
-              f"{leaky['honest_segment_level']['balanced_accuracy']:.3f}; clips: leaky "
-              f"{leaky['clip_level']['balanced_accuracy']:.3f}, honest "
-              f"{leaky['honest_clip_level']['balanced_accuracy']:.3f}")
+    _print_evaluation_table(report.records)
     print()
     for path in report.paths.values():
         print(f"wrote {path}")
@@ -278,6 +294,13 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cache", default=None,
                    help="cache of per-clip model inputs (default: .mgc_cache/ in the repo)")
     p.set_defaults(func=_cmd_evaluate)
+
+    p = sub.add_parser(
+        "report", help="print the stored evaluations (assets/evaluation/*.json) as a table"
+    )
+    p.add_argument("--assets", default=None,
+                   help="assets folder (default: the assets/ folder of the repository)")
+    p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("classify", help="classify audio files with the bundled models")
     p.add_argument("files", nargs="+", metavar="FILE", help="audio files")

@@ -108,3 +108,21 @@ def test_evaluate_and_train_commands(tiny_fake_training, tmp_path, capsys):
     assert status == 0, err
     assert "trained on 18 clips (1 excluded" in out
     assert assets.verify(out_dir / "models" / "fake.json", root=out_dir)
+
+
+def test_report_without_evaluations_says_which_command_builds_them(tmp_path, capsys):
+    assert main(["report", "--assets", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "knn.json is missing" in err and "python -m mgc_core evaluate" in err
+
+
+def test_report_prints_the_stored_figures(capsys):
+    stored = assets.ASSETS_DIR / "evaluation"
+    if not all((stored / f"{m}.json").is_file() for m in (*MODEL_NAMES, "ensemble")):
+        pytest.skip("no evaluation bundled yet: run `python -m mgc_core evaluate --gtzan DIR`")
+    assert main(["report"]) == 0
+    out = capsys.readouterr().out
+    for name in (*MODEL_NAMES, "ensemble"):
+        record = json.loads((stored / f"{name}.json").read_text())
+        line = next(row for row in out.splitlines() if row.startswith(name))
+        assert f"{record['balanced_accuracy']['value']:.3f}" in line
