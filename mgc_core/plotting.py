@@ -827,12 +827,14 @@ def timeline_figure(
 
     times = np.asarray(segment_times, dtype=float)
     P = _check_matrix(np.asarray(segment_probabilities, dtype=float), "segment_probabilities")
-    centres = times.mean(axis=1)
+    # Cell edges (n + 1 values): each segment's cell spans its own start to end, even
+    # when there is a single segment.
+    edges = np.append(times[:, 0], times[-1, 1])
     fig = go.Figure(
         go.Heatmap(
-            z=P.T, x=centres, y=list(GENRES), zmin=0, zmax=1, colorscale="Blues",
+            z=P.T, x=edges, y=list(GENRES), zmin=0, zmax=1, colorscale="Blues",
             colorbar={"title": "p", "tickformat": ".0%"},
-            hovertemplate="%{x:.1f} s · %{y}: %{z:.1%}<extra></extra>",
+            hovertemplate="%{y}: %{z:.1%}<extra></extra>",
         )
     )
     if selected is not None and 0 <= selected < len(times):

@@ -31,7 +31,7 @@ def _demo_song(path: Path, sr: int = 22050) -> Path:
 
 def _open(page, title: str) -> None:
     page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title).click()
-    page.get_by_role("heading", name=title).first.wait_for(timeout=60_000)
+    page.wait_for_timeout(500)
     wait_for_app(page)
 
 
@@ -55,7 +55,15 @@ def main(out_dir: str = "docs/screenshots") -> None:
         )
         page.get_by_role("tab", name="Spectrogram").click()
         page.wait_for_timeout(1500)
+        wait_for_app(page)
+        page.wait_for_function(
+            "() => document.querySelectorAll('.js-plotly-plot').length >= 2", timeout=120_000
+        )
         page.screenshot(path=out / "audio_features.png", full_page=True)
+        for title, name in (("Models", "models"), ("Dataset", "dataset"), ("About", "about")):
+            _open(page, title)
+            page.wait_for_timeout(2500)
+            page.screenshot(path=out / f"{name}.png", full_page=True)
     print(f"screenshots written to {out}/")
 
 

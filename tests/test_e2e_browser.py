@@ -1,4 +1,4 @@
-"""End to end in real headless Chromium: upload a file, see the feature plots, record a clip.
+"""End to end in real headless Chromium: upload, record, classify, open the Models page.
 
 Starts the app with ``streamlit run`` and drives Debian's chromium through Playwright. The
 microphone is Chromium's fake capture device fed from a WAV file. Screenshots go to the
@@ -39,7 +39,7 @@ def test_upload_and_record_in_a_real_browser(tmp_path):
         f"--use-file-for-fake-audio-capture={mic}",
     ]
     with running_app(env=env) as url, chromium(extra_args=fake_mic) as browser:
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        context = browser.new_context(viewport={"width": 1400, "height": 2000})
         context.grant_permissions(["microphone"], origin=url)
         page = context.new_page()
         page.goto(url)
@@ -71,6 +71,24 @@ def test_upload_and_record_in_a_real_browser(tmp_path):
         wait_for_app(page)
         page.locator(".js-plotly-plot").first.wait_for(timeout=120_000)
         page.screenshot(path=tmp_path / "03_recorded.png", full_page=True)
+        assert not page.locator('[data-testid="stException"]').count()
+
+        # The recorded clip on Classify: four verdicts side by side and the timeline.
+        nav = page.locator('[data-testid="stSidebarNav"]')
+        nav.get_by_role("link", name="Classify").click()
+        page.get_by_text("Verdict:").wait_for(timeout=180_000)
+        page.get_by_text("Genre over time").wait_for(timeout=60_000)
+        wait_for_app(page)
+        page.wait_for_function(
+            "() => document.querySelectorAll('.js-plotly-plot').length >= 8", timeout=120_000
+        )
+        page.screenshot(path=tmp_path / "04_classify.png", full_page=True)
+
+        # The stored evaluation on the Models page.
+        nav.get_by_role("link", name="Models").click()
+        page.get_by_role("heading", name="Models: how good are they?").wait_for(timeout=60_000)
+        wait_for_app(page)
+        page.screenshot(path=tmp_path / "05_models.png", full_page=True)
         assert not page.locator('[data-testid="stException"]').count()
         context.close()
     assert (tmp_path / "03_recorded.png").stat().st_size > 10_000

@@ -74,3 +74,23 @@ def test_genre_counts():
     assert list(fig.data[0].marker.color) == [GENRE_COLORS[g] for g in GENRES]
     with pytest.raises(ParameterError, match="outside GENRES"):
         plotting.genre_counts_figure({"polka": 1})
+
+
+def test_genre_bars_follow_genres_and_colours():
+    from mgc_core.genres import GENRE_COLORS, GENRES
+
+    p = np.linspace(1, 10, 10)
+    p /= p.sum()
+    bar = plotting.genre_bars_figure(p).data[0]
+    assert list(bar.y) == list(GENRES)
+    np.testing.assert_allclose(bar.x, p)
+    assert list(bar.marker.color) == [GENRE_COLORS[g] for g in GENRES]
+
+
+@pytest.mark.parametrize("n", [1, 4])
+def test_timeline_cells_span_their_segments(n):
+    times = np.stack([np.arange(n) * 2.992, (np.arange(n) + 1) * 2.992], axis=1)
+    P = np.random.default_rng(0).dirichlet(np.ones(10), size=n)
+    heat = plotting.timeline_figure(times, P, selected=0).data[0]
+    np.testing.assert_allclose(np.asarray(heat.z), P.T)
+    np.testing.assert_allclose(heat.x, np.append(times[:, 0], times[-1, 1]))
