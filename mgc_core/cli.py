@@ -115,22 +115,36 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_evaluation_table(records: dict) -> None:
-    """Print the headline figures of evaluation records (as written to assets/evaluation)."""
+def _print_evaluation_table(records: dict, *, markdown: bool = False) -> None:
+    """Print the headline figures of evaluation records (as written to assets/evaluation).
+
+    With ``markdown=True`` the table is a Markdown table (the README's is made this way).
+    """
     first = next(iter(records.values()))
     protocol, data = first["protocol"], first["data"]
     print(f"protocol: {protocol['name']} ({protocol['n_splits']} folds, fold seeds "
           f"{', '.join(map(str, protocol['fold_seeds']))}; groups: {protocol['groups']})")
     print(f"data: {data['n_clips']} clips, {data['excluded']} excluded as faulty")
     print()
-    print(f"{'model':<10} {'balanced acc.':>13} {'95% CI':>15} {'seeds mean ± std':>18} "
-          f"{'accuracy':>9} {'macro-F1':>9}")
+    header = ("model", "balanced acc.", "95% CI", "seeds mean ± std", "accuracy", "macro-F1")
+    rows = []
     for name, rec in records.items():
         ba, spread = rec["balanced_accuracy"], rec["seeds"]["balanced_accuracy"]
-        ci = "[{:.3f}, {:.3f}]".format(*ba["ci95"])
-        seeds = "{:.3f} ± {:.3f}".format(spread["mean"], spread["std"])
-        print(f"{name:<10} {ba['value']:>13.3f} {ci:>15} {seeds:>18} "
-              f"{rec['accuracy']['value']:>9.3f} {rec['macro_f1']['value']:>9.3f}")
+        rows.append((
+            name, f"{ba['value']:.3f}", "[{:.3f}, {:.3f}]".format(*ba["ci95"]),
+            "{:.3f} ± {:.3f}".format(spread["mean"], spread["std"]),
+            f"{rec['accuracy']['value']:.3f}", f"{rec['macro_f1']['value']:.3f}",
+        ))
+    if markdown:
+        print("| " + " | ".join(header) + " |")
+        print("|" + "---|" * len(header))
+        for row in rows:
+            print("| " + " | ".join(row) + " |")
+    else:
+        widths = (10, 13, 15, 18, 9, 9)
+        for row in (header, *rows):
+            print(" ".join(f"{cell:<{w}}" if i == 0 else f"{cell:>{w}}"
+                           for i, (cell, w) in enumerate(zip(row, widths))))
     leaky = records.get("knn", {}).get("leaky")
     if leaky:
         print()
@@ -148,7 +162,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     records = {name: read_evaluation(name, assets_dir=args.assets)
                for name in (*MODEL_NAMES, "ensemble")}
-    _print_evaluation_table(records)
+    _print_evaluation_table(records, markdown=args.markdown)
     return 0
 
 
@@ -300,6 +314,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--assets", default=None,
                    help="assets folder (default: the assets/ folder of the repository)")
+    p.add_argument("--markdown", action="store_true", help="print a Markdown table")
     p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("classify", help="classify audio files with the bundled models")
