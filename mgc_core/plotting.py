@@ -1128,3 +1128,84 @@ def genre_counts_figure(
 
 
 __all__ += ["confusion_figure", "grouped_bars_figure", "pairwise_figure", "genre_counts_figure"]
+
+
+# --------------------------------------------------------------------------- saliency
+
+
+def occlusion_figure(
+    logmel_segment: np.ndarray,
+    saliency: np.ndarray,
+    *,
+    start_s: float = 0.0,
+    title: str = "",
+    height: int = 560,
+) -> go.Figure:
+    """A log-mel segment above its occlusion map, on shared time and frequency axes.
+
+    Parameters
+    ----------
+    logmel_segment : np.ndarray [shape=(frames, mel bands)]
+        One model input, e.g. ``CNNModel().inputs(front)[i]`` (187 x 96 at 16 kHz).
+    saliency : np.ndarray [shape=(frames, mel bands)]
+        Its map from :func:`mgc_core.saliency.occlusion_map` (drop in probability).
+    start_s : float
+        Time (s) of the segment's first frame in the clip.
+    title : str
+    height : int
+
+    Returns
+    -------
+    go.Figure
+        ``data[0]`` the log-mel heatmap and ``data[1]`` the occlusion heatmap, each
+        with ``z`` of shape ``(mel bands, frames)``, ``x`` the frame times (s) and
+        ``y`` the band centre frequencies (Hz). The occlusion colours are diverging and
+        centred on 0: red where hiding the region lowers the probability.
+
+    Raises
+    ------
+    ParameterError
+        If the two arrays are not 2-D of the same shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> fig = occlusion_figure(np.zeros((187, 96)), np.zeros((187, 96)), start_s=3.0)
+    >>> np.asarray(fig.data[1].z).shape
+    (96, 187)
+    """
+    from plotly.subplots import make_subplots
+
+    from mgc_core.models.frontend import HOP, SR
+
+    L = _check_matrix(np.asarray(logmel_segment, dtype=float), "logmel_segment")
+    S = _check_matrix(np.asarray(saliency, dtype=float), "saliency")
+    if L.shape != S.shape:
+        raise ParameterError(
+            f"logmel_segment and saliency must have the same shape; got {L.shape} and {S.shape}."
+        )
+    x = float(start_s) + np.arange(L.shape[0]) * HOP / SR
+    y = mel_frequencies(L.shape[1], 0.0, SR / 2, sr=SR)
+    reach = float(np.max(np.abs(S))) or 1.0
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
+                        subplot_titles=("Log-mel spectrogram (the CNN's input)",
+                                        "Occlusion map: drop in probability when hidden"))
+    fig.add_trace(go.Heatmap(
+        z=L.T, x=x, y=y, colorscale="Viridis",
+        colorbar={"title": {"text": "log-mel"}, "thickness": 12, "y": 0.78, "len": 0.45},
+        hovertemplate="%{x:.2f} s, %{y:.0f} Hz: %{z:.2f}<extra></extra>",
+    ), row=1, col=1)
+    fig.add_trace(go.Heatmap(
+        z=S.T, x=x, y=y, colorscale="RdBu_r", zmid=0.0, zmin=-reach, zmax=reach,
+        colorbar={"title": {"text": "drop"}, "thickness": 12, "y": 0.22, "len": 0.45,
+                  "tickformat": "+.0%"},
+        hovertemplate="%{x:.2f} s, %{y:.0f} Hz: %{z:+.1%}<extra></extra>",
+    ), row=2, col=1)
+    fig.update_yaxes(title_text="Frequency (Hz)")
+    fig.update_xaxes(title_text="Time (s)", row=2, col=1)
+    fig.update_layout(title={"text": title, "x": 0.01, "xanchor": "left"},
+                      template="plotly_white", height=height, margin=_MARGIN)
+    return fig
+
+
+__all__ += ["occlusion_figure"]

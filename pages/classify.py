@@ -10,8 +10,15 @@ from mgc_core.errors import MGCError
 from mgc_core.genres import GENRES
 from mgc_core.models import MODEL_TITLES
 from mgc_core.verdict import verdict
+from ui.batch import batch_section
 from ui.input_panel import input_panel
-from ui.results import result_csv, result_json, run_classify, stored_clip_predictions
+from ui.results import (
+    cnn_occlusion,
+    result_csv,
+    result_json,
+    run_classify,
+    stored_clip_predictions,
+)
 
 st.title("Classify")
 st.caption(
@@ -20,6 +27,7 @@ st.caption(
 )
 
 selection = input_panel()
+batch_section()  # several files at once: a table of verdicts, works without a selection
 if selection is None:
     st.info(
         "Choose some music above: upload a song, record one, pick a GTZAN clip or a "
@@ -116,6 +124,24 @@ for col, (name, r) in zip(seg_cols, result.models.items()):
     top = np.argsort(-p)[:3]
     col.markdown(f"*{MODEL_TITLES[name].split(' ')[0]}*: " +
                  ", ".join(f"{GENRES[i]} {p[i]:.0%}" for i in top))
+
+# ------------------------------------------------------------------ why the CNN decided
+st.subheader("Why the CNN decided")
+with st.spinner("Hiding one patch of the spectrogram at a time…"):
+    logmel, saliency, cnn_genre, cnn_p = cnn_occlusion(audio.key, audio, segment)
+st.markdown(f"In segment **{labels[segment]}**{' (chosen above)' if n > 1 else ''} the CNN "
+            f"says **{cnn_genre}** ({cnn_p:.0%}).")
+st.plotly_chart(plotting.occlusion_figure(logmel, saliency, start_s=t0), key="fig_occlusion")
+st.caption(
+    "Top: the sound as the CNN sees it, time across, pitch (mel bands) up. Bottom: we hid "
+    "one small patch at a time (0.27 s × 8 bands, filled with the segment's average) and "
+    "asked the CNN again. **Red** regions are the parts of the sound that, when hidden, "
+    f"lower its belief in *{cnn_genre}* the most: it relied on them. Blue ones raise it "
+    "when hidden; white ones did not matter on their own. Occlusion shows *where* the "
+    "model looked, not *why* that sounds like the genre; it tests one patch at a time, so "
+    "evidence that appears in several places can look unimportant everywhere, and an "
+    "average-filled patch is itself a sound the model never heard in training."
+)
 
 # ------------------------------------------------------------------ downloads
 left, right = st.columns(2)

@@ -11,11 +11,13 @@ import os
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import soundfile as sf
 from _apptest import app_on, figures, messages
 
 from mgc_core.classify import model_path
+from mgc_core.genres import GENRES
 from mgc_core.models import MODEL_NAMES
 
 pytestmark = pytest.mark.slow
@@ -99,3 +101,51 @@ def test_gtzan_clip_leads_with_truth(monkeypatch):
     _check_full_result(at)
     assert at.subheader[0].value == "True genre: metal"
     assert any("seen in training" in h.value for h in at.subheader)
+
+
+def _signal(at, name: str = "drum_pattern") -> None:
+    at.selectbox(key="input_signal").set_value(name)
+    at.button(key="input_signal_go").click()
+    at.run()
+
+
+def test_why_the_cnn_decided_shows_a_log_mel_and_its_occlusion_map():
+    at = app_on(PAGE)
+    _signal(at)
+    assert not at.exception, at.exception
+    assert any(h.value == "Why the CNN decided" for h in at.subheader)
+    spec, occ = figures(at)["fig_occlusion"]["data"]
+    for trace in (spec, occ):
+        z = np.asarray(trace["z"])
+        assert 0 < z.shape[0] <= 96 and 0 < z.shape[1] <= 187
+        assert np.all(np.isfinite(z))
+    assert np.asarray(occ["y"]).max() < 8000  # band centres in Hz at 16 kHz
+    assert any("Red" in c.value for c in at.caption)
+
+
+def test_batch_of_two_wavs_and_a_bad_file_gives_three_rows():
+    at = app_on(PAGE)
+    _signal(at)
+    at.file_uploader(key="batch_upload").set_value([
+        ("one.wav", _wav(4.0), "audio/wav"),
+        ("broken.mp3", b"hello, not audio" * 10, "audio/mpeg"),
+        ("two.wav", _wav(7.0, sr=16000), "audio/wav"),
+    ])
+    at.run()
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    assert list(table["file"]) == ["one.wav", "broken.mp3", "two.wav"]
+    from mgc_core.audio import load_audio
+    from mgc_core.errors import AudioError
+
+    with pytest.raises(AudioError) as expected:
+        load_audio(b"hello, not audio" * 10, sr=22050)
+    bad = table.iloc[1]
+    assert bad["error"] == str(expected.value) and pd.isna(bad["verdict"])
+    for i in (0, 2):
+        row = table.iloc[i]
+        assert row["error"] == "" and row["verdict"] in GENRES
+        assert all(row[m] in GENRES and 0 < row[f"{m} p"] <= 1 for m in MODEL_NAMES)
+    assert np.isclose(table.iloc[2]["duration_s"], 7.0, atol=0.05)
+    csv_button = [b for b in at.get("download_button") if "batch" in b.proto.id]
+    assert csv_button

@@ -280,7 +280,7 @@ def _real_present() -> bool:
 @pytest.mark.skipif(not _real_present(), reason="assets/evaluation/*.json not built yet: "
                     "run `python -m mgc_core evaluate --gtzan DIR`")
 def test_real_evaluation_files(monkeypatch):
-    records = {n: ev.read_evaluation(n) for n in NAMES}
+    records = {n: ev.read_evaluation(n, assets_dir=REAL) for n in NAMES}
     at = _run(monkeypatch, REAL)
     assert not at.exception and not messages(at, "error") and not messages(at, "info")
     values = [m.value for m in at.metric]

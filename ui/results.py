@@ -10,7 +10,9 @@ import streamlit as st
 
 from mgc_core.genres import GENRES
 
-__all__ = ["run_classify", "stored_clip_predictions", "result_csv", "result_json"]
+__all__ = [
+    "run_classify", "stored_clip_predictions", "result_csv", "result_json", "cnn_occlusion",
+]
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -77,3 +79,33 @@ def result_csv(result, *, file: str) -> str:  # noqa: ANN001
     writer.writerow([file, "ensemble", "all", 0.0, round(result.duration_s, 3), result.genre,
                      *(f"{p:.6f}" for p in result.ensemble)])
     return buf.getvalue()
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cnn_occlusion(key: str, _audio, segment: int):  # noqa: ANN001, ANN201
+    """The CNN's input for one segment and its occlusion map (cached by audio key and segment).
+
+    Returns
+    -------
+    logmel : np.ndarray [shape=(187, 96)]
+        The segment's log-mel (frames x mel bands), as the CNN reads it.
+    saliency : np.ndarray [shape=(187, 96)]
+        :func:`mgc_core.saliency.occlusion_map` for the CNN's top genre on the segment.
+    genre : str
+        That genre.
+    probability : float
+        The CNN's probability for it on the unoccluded segment.
+    """
+    import numpy as np
+
+    from mgc_core.classify import load_model
+    from mgc_core.models.frontend import analyse, to_model_rate
+    from mgc_core.saliency import occlusion_map
+
+    model = load_model("cnn")
+    segments = model.inputs(analyse(to_model_rate(_audio.samples, _audio.sr)))
+    logmel = segments[segment]
+    p = np.asarray(model.predict_proba(logmel[None]), dtype=float)[0]
+    target = int(np.argmax(p))
+    saliency = occlusion_map(model, logmel, target=target)
+    return logmel, saliency, GENRES[target], float(p[target])
