@@ -46,7 +46,11 @@ def main(out_dir: str = "docs/screenshots") -> None:
         wait_for_app(page)
         page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(song))
         page.get_by_text("Verdict:").wait_for(timeout=180_000)
+        page.get_by_text("Why the CNN decided").wait_for(timeout=180_000)
         wait_for_app(page)
+        page.wait_for_function(  # 4 bar charts, 4 timelines, the occlusion map
+            "() => document.querySelectorAll('.js-plotly-plot').length >= 9", timeout=120_000
+        )
         page.wait_for_timeout(1500)
         page.screenshot(path=out / "classify.png", full_page=True)
         _open(page, "Audio features")
