@@ -44,7 +44,8 @@ def test_upload_and_record_in_a_real_browser(tmp_path):
         page = context.new_page()
         page.goto(url)
         wait_for_app(page)
-        page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Audio features").click()
+        nav = page.locator('[data-testid="stSidebarNav"]')
+        nav.get_by_role("link", name="Audio features").click()
         page.get_by_role("heading", name="Audio features").wait_for(timeout=60_000)
         wait_for_app(page)
         page.get_by_text("Choose some music above").wait_for(timeout=60_000)
@@ -61,20 +62,7 @@ def test_upload_and_record_in_a_real_browser(tmp_path):
         )
         page.screenshot(path=tmp_path / "02_uploaded.png", full_page=True)
 
-        # Record through the microphone widget (fake device fed from mic.wav).
-        page.get_by_text("Choose music").click()
-        page.get_by_role("tab", name="Record").click()
-        page.get_by_role("button", name="Record").click()
-        page.wait_for_timeout(2500)
-        page.get_by_role("button", name="Stop recording").click()
-        page.get_by_text("microphone recording.wav").first.wait_for(timeout=120_000)
-        wait_for_app(page)
-        page.locator(".js-plotly-plot").first.wait_for(timeout=120_000)
-        page.screenshot(path=tmp_path / "03_recorded.png", full_page=True)
-        assert not page.locator('[data-testid="stException"]').count()
-
-        # The recorded clip on Classify: four verdicts side by side and the timeline.
-        nav = page.locator('[data-testid="stSidebarNav"]')
+        # The uploaded song on Classify: four verdicts side by side and the timeline.
         nav.get_by_role("link", name="Classify").click()
         page.get_by_text("Verdict:").wait_for(timeout=180_000)
         page.get_by_text("Genre over time").wait_for(timeout=60_000)
@@ -82,7 +70,20 @@ def test_upload_and_record_in_a_real_browser(tmp_path):
         page.wait_for_function(
             "() => document.querySelectorAll('.js-plotly-plot').length >= 8", timeout=120_000
         )
-        page.screenshot(path=tmp_path / "04_classify.png", full_page=True)
+        assert page.get_by_text("song.wav").count() >= 1
+        page.screenshot(path=tmp_path / "03_classify_song.png", full_page=True)
+
+        # Record through the microphone widget (fake device fed from mic.wav) on Classify.
+        page.get_by_text("Choose music").click()
+        page.get_by_role("tab", name="Record").click()
+        page.get_by_role("button", name="Record").click()
+        page.wait_for_timeout(2500)
+        page.get_by_role("button", name="Stop recording").click()
+        page.get_by_text("microphone recording.wav").first.wait_for(timeout=120_000)
+        page.get_by_text("Verdict:").wait_for(timeout=180_000)
+        wait_for_app(page)
+        page.screenshot(path=tmp_path / "04_classify_recording.png", full_page=True)
+        assert not page.locator('[data-testid="stException"]').count()
 
         # The stored evaluation on the Models page.
         nav.get_by_role("link", name="Models").click()
@@ -91,4 +92,4 @@ def test_upload_and_record_in_a_real_browser(tmp_path):
         page.screenshot(path=tmp_path / "05_models.png", full_page=True)
         assert not page.locator('[data-testid="stException"]').count()
         context.close()
-    assert (tmp_path / "03_recorded.png").stat().st_size > 10_000
+    assert (tmp_path / "04_classify_recording.png").stat().st_size > 10_000
