@@ -240,7 +240,7 @@ class TransferModel(GenreModel):
         -------
         self
         """
-        from mgc_core.models.knn import _check_ids, _check_Xy, inner_splits
+        from mgc_core.models._sklearn_common import _check_ids, _check_Xy, inner_splits
 
         X, y = _check_Xy(X, y, N_EMBEDDING)
         groups = _check_ids("groups", groups, X.shape[0])
@@ -264,7 +264,7 @@ class TransferModel(GenreModel):
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Segment probabilities, ``(n, 10)`` in GENRES order (0 for untrained genres)."""
-        from mgc_core.models.knn import _check_X, genre_columns
+        from mgc_core.models._sklearn_common import _check_X, genre_columns
 
         self._check_fitted()
         X = _check_X(X, N_EMBEDDING)
@@ -272,7 +272,7 @@ class TransferModel(GenreModel):
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the fitted head to a ``.skops`` file (the musicnn networks are not in it)."""
-        from mgc_core.models.knn import dump_skops
+        from mgc_core.models._sklearn_common import dump_skops
 
         self._check_fitted()
         dump_skops(
@@ -298,7 +298,7 @@ class TransferModel(GenreModel):
         """
         from sklearn.pipeline import Pipeline
 
-        from mgc_core.models.knn import _payload_part, load_skops
+        from mgc_core.models._sklearn_common import _payload_part, load_skops
 
         payload = load_skops(path, trusted=HEAD_TRUSTED)
         pipeline = _payload_part(payload, "pipeline", path, cls.name)
@@ -339,7 +339,7 @@ def _score(head, X, y, clips, train, test) -> float:  # noqa: ANN001
 
     from sklearn.metrics import balanced_accuracy_score
 
-    from mgc_core.models.knn import genre_columns
+    from mgc_core.models._sklearn_common import genre_columns
 
     head.fit(X[train], y[train])
     proba = genre_columns(head.predict_proba(X[test]), head.classes_)
