@@ -17,6 +17,7 @@ from ui.results import (
     result_csv,
     result_json,
     run_classify,
+    stored_balanced_accuracy,
     stored_clip_predictions,
 )
 
@@ -81,6 +82,15 @@ st.caption(
     "the rule evaluated on the Models page. Each model pools its 3-second segments by the "
     "mean of their log-probabilities."
 )
+scores = {name: stored_balanced_accuracy(name) for name in (*result.models, "ensemble")}
+if all(v is not None for v in scores.values()):
+    best = max(result.models, key=lambda name: scores[name])
+    if scores[best] > scores["ensemble"]:
+        st.caption(
+            f"In the stored evaluation the ensemble reaches {scores['ensemble']:.0%} balanced "
+            f"accuracy, while the {MODEL_TITLES[best].partition(' ')[0]} model alone reaches "
+            f"{scores[best]:.0%}: when they differ, give its answer more weight."
+        )
 
 # ------------------------------------------------------------------ side by side
 cols = st.columns(len(result.models))
@@ -91,7 +101,10 @@ for col, (name, r) in zip(cols, result.models.items()):
                   delta_color="off", delta_arrow="off")
         st.plotly_chart(plotting.genre_bars_figure(r.probabilities, height=280),
                         key=f"fig_bars_{name}")
-        st.caption(f"{r.seconds * 1000:.0f} ms")
+        score = stored_balanced_accuracy(name)
+        st.caption(f"{r.seconds * 1000:.0f} ms" + (
+            f" · balanced accuracy {score:.0%} in the stored evaluation" if score is not None
+            else ""))
 st.caption(
     f"Shared analysis (resampling to 16 kHz, one spectrogram): "
     f"{result.analysis_seconds * 1000:.0f} ms; total {result.seconds:.2f} s."

@@ -7,6 +7,7 @@ when they are absent.
 from __future__ import annotations
 
 import io
+import json
 import os
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pytest
 import soundfile as sf
 from _apptest import app_on, figures, messages
 
+from mgc_core import assets
 from mgc_core.classify import model_path
 from mgc_core.genres import GENRES
 from mgc_core.models import MODEL_NAMES
@@ -54,6 +56,10 @@ def _check_full_result(at) -> None:
         assert f"fig_timeline_{name}" in figs
     assert any(h.value.startswith("Verdict:") for h in at.subheader)
     assert len(at.get("download_button")) == 2
+    stored = assets.ASSETS_DIR / "evaluation" / "transfer.json"
+    if stored.is_file():  # each column quotes its model's stored balanced accuracy
+        value = json.loads(stored.read_text())["balanced_accuracy"]["value"]
+        assert any(f"balanced accuracy {value:.0%}" in c.value for c in at.caption)
 
 
 def test_no_input():

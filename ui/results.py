@@ -60,6 +60,16 @@ def stored_clip_predictions(clip_id: str) -> dict[str, dict]:
     return out
 
 
+def stored_balanced_accuracy(model: str) -> float | None:
+    """The model's balanced accuracy in its stored evaluation, or None when not evaluated."""
+    from mgc_core.errors import MGCError
+
+    try:
+        return float(_evaluation(model)["balanced_accuracy"]["value"])
+    except MGCError:
+        return None
+
+
 def result_json(result, *, file: str) -> str:  # noqa: ANN001
     """The result as JSON (the same shape ``python -m mgc_core classify --json`` prints)."""
     return json.dumps(result.to_dict(file=file), indent=1)
