@@ -260,6 +260,57 @@ def _cmd_map(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_bench(args: argparse.Namespace) -> int:
+    """Time decoding, features, each model, classify, a cold start and peak memory."""
+    import json
+
+    from mgc_core.bench import run_benchmarks
+
+    repeats = args.repeats if args.repeats is not None else (2 if args.quick else 5)
+    bar = _ProgressBar()
+    try:
+        report = run_benchmarks(repeats=repeats, quick=args.quick, progress=bar)
+    finally:
+        bar.close()
+    if args.json:
+        print(json.dumps(report, indent=1))
+        return 0
+    m = report["machine"]
+    print(f"machine: {m['cpu']}, {m['cores']} cores; Python {m['python']}, numpy {m['numpy']}, "
+          f"librosa {m['librosa']}, TensorFlow {m['tensorflow']}")
+    long_label = f"{report['clips']['long_s']:g} s" if report["quick"] else "5 min"
+    print(f"audio: {report['clips']['signal']}, {report['clips']['sr']} Hz; "
+          f"{report['repeats']} runs after 1 warm-up; median [min - max]")
+    print()
+
+    def row(label: str, s: dict) -> None:
+        print(f"  {label:<38} {s['median_s']:8.3f} s  [{s['min_s']:.3f} - {s['max_s']:.3f}]")
+
+    print("decode (load_audio from bytes, to 22050 Hz mono):")
+    for key, s in report["decode"].items():
+        fmt, length = key.split("_")
+        row(f"{fmt.upper()} {'30 s' if length == '30s' else long_label}", s)
+    print(f"features (Audio features page, 30-s window; envelope of the {long_label} clip):")
+    for name, s in report["features"].items():
+        row(name, s)
+    print(f"  {'sum of medians':<38} {report['features_total_s']:8.3f} s")
+    for key, label in (("30s", "30 s"), ("5min", long_label)):
+        print(f"classify, {label} clip:")
+        row("shared analysis (resample + STFT/mel)", report["analysis"][key])
+        for name, s in report["models"][key].items():
+            row(f"model {name}", s)
+        row("whole classify", report[f"classify_{key}"])
+    cold = report["cold_start"]
+    print("cold start (fresh process: import, load every model, decode + classify 30 s):")
+    print(f"  {'total, from process start':<38} {report['cold_start_s']:8.3f} s  "
+          f"(import {cold['import_s']:.2f} s, load models {cold['load_models_s']:.2f} s, "
+          f"first classify {cold['first_classify_s']:.2f} s)")
+    print("peak memory (max RSS):")
+    print(f"  {'this process, every model loaded':<38} {report['peak_rss_mb']:8.0f} MB")
+    print(f"  {'cold-start process':<38} {cold['peak_rss_mb']:8.0f} MB")
+    return 0
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m mgc_core",
@@ -338,6 +389,17 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0,
                    help="random_state of the projections (default: 0)")
     p.set_defaults(func=_cmd_map)
+
+    p = sub.add_parser(
+        "bench",
+        help="time decoding, features, each model and classify; cold start and peak memory",
+    )
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.add_argument("--repeats", type=int, default=None,
+                   help="timed runs per measurement after one warm-up (default: 5; 2 with --quick)")
+    p.add_argument("--quick", action="store_true",
+                   help="a 60-s long clip instead of 5 minutes, and 2 runs (for tests)")
+    p.set_defaults(func=_cmd_bench)
     return parser
 
 

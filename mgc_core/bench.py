@@ -1,0 +1,359 @@
+"""Benchmarks of the library's hot paths: decoding, features, each model, ``classify``.
+
+:func:`run_benchmarks` times, on synthesised music-like audio (a drum beat over a
+C major chord, deterministic), of 30 s and of 5 minutes:
+
+- decoding WAV (PCM_16) and MP3 bytes with :func:`~mgc_core.audio.load_audio`;
+- the feature set of the Audio features page on a 30-s window, with the page's
+  default settings (``n_fft=2048``, ``hop_length=512``, 128 mel bands, 20 MFCCs);
+- each model's prediction (the per-model seconds :func:`~mgc_core.classify.classify`
+  reports), the shared analysis and the whole ``classify``;
+- a cold start in a fresh Python process (import, load every model, decode and
+  classify a 30-s clip; wall time from the process's start);
+- the peak resident memory with every model loaded.
+
+Each timing runs once as a warm-up, then ``repeats`` times; it is reported as
+``{"median_s", "min_s", "max_s", "n"}``. The function returns data and prints
+nothing; ``python -m mgc_core bench`` prints it.
+
+Examples
+--------
+>>> from mgc_core.bench import run_benchmarks
+>>> report = run_benchmarks(quick=True, repeats=1)          # doctest: +SKIP
+>>> report["classify_30s"]["median_s"] > 0                  # doctest: +SKIP
+True
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mgc_core.errors import ParameterError
+
+__all__ = ["run_benchmarks", "music_like", "SHORT_S", "LONG_S", "QUICK_LONG_S", "SR"]
+
+#: Sample rate of the synthesised audio and of decoding (the app's analysis rate).
+SR = 22050
+#: Length of the short clip (and of the features page's window), in seconds.
+SHORT_S = 30.0
+#: Length of the long clip, in seconds.
+LONG_S = 300.0
+#: Length of the "long" clip with ``quick=True``, in seconds.
+QUICK_LONG_S = 60.0
+
+Progress = Callable[[str, int, int], None]
+
+# The cold start: runs in a fresh interpreter, prints one JSON line with its timings.
+# ``t0`` is the parent's time.time() just before the process was spawned.
+_COLD_START = r"""
+import json, resource, sys, time
+t0 = float(sys.argv[1])
+import mgc_core
+from mgc_core.audio import load_audio
+from mgc_core.classify import classify, load_model
+from mgc_core.models import MODEL_NAMES
+t_import = time.time()
+for name in MODEL_NAMES:
+    load_model(name)
+t_load = time.time()
+result = classify(load_audio(sys.argv[2]))
+t_end = time.time()
+print("MGC_BENCH " + json.dumps({
+    "total_s": t_end - t0,
+    "import_s": t_import - t0,
+    "load_models_s": t_load - t_import,
+    "first_classify_s": t_end - t_load,
+    "n_segments": len(result.segment_times),
+    "ru_maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+}), flush=True)
+"""
+
+
+def music_like(*, duration: float, sr: int = SR) -> np.ndarray:
+    """Deterministic music-like audio: a 120-BPM drum beat over a C major chord.
+
+    Parameters
+    ----------
+    duration : float
+        Length in seconds (above 0, at most 600).
+    sr : int
+        Sample rate in Hz.
+
+    Returns
+    -------
+    y : np.ndarray [shape=(round(duration * sr),), dtype=float32]
+        Peak 0.8.
+
+    Examples
+    --------
+    >>> music_like(duration=2.0).shape
+    (44100,)
+    """
+    from mgc_core.signals import drum_pattern, major_chord
+
+    y = 0.6 * drum_pattern(sr=sr, duration=duration) + 0.4 * major_chord(sr=sr, duration=duration)
+    return (0.8 / float(np.max(np.abs(y))) * y).astype(np.float32)
+
+
+def _encode(y: np.ndarray, *, sr: int, fmt: str) -> bytes:
+    """``y`` as WAV (PCM_16) or MP3 bytes, written in memory by soundfile."""
+    import io
+
+    import soundfile as sf
+
+    subtype = {"WAV": "PCM_16", "MP3": "MPEG_LAYER_III"}[fmt]
+    buf = io.BytesIO()
+    sf.write(buf, y, sr, format=fmt, subtype=subtype)
+    return buf.getvalue()
+
+
+def _stats(seconds: list[float]) -> dict[str, float | int]:
+    return {
+        "median_s": float(statistics.median(seconds)),
+        "min_s": float(min(seconds)),
+        "max_s": float(max(seconds)),
+        "n": len(seconds),
+    }
+
+
+def _time(fn: Callable[[], Any], repeats: int) -> list[float]:
+    """Wall times of ``repeats`` calls of ``fn`` after one untimed warm-up call."""
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def _package_version(*names: str) -> str | None:
+    from importlib import metadata
+
+    for name in names:
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return None
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine_info() -> dict[str, Any]:
+    """The machine and software a benchmark ran on.
+
+    Returns
+    -------
+    dict
+        ``cores`` (:func:`os.cpu_count`), ``cpu`` (``/proc/cpuinfo``'s model name),
+        ``platform``, and the ``python``, ``numpy``, ``librosa`` and ``tensorflow``
+        versions (``None`` where not installed).
+    """
+    return {
+        "cores": os.cpu_count(),
+        "cpu": _cpu_model(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "librosa": _package_version("librosa"),
+        "tensorflow": _package_version("tensorflow", "tensorflow-cpu"),
+    }
+
+
+def _feature_jobs(w: np.ndarray, y_full: np.ndarray, sr: int) -> dict[str, Callable[[], Any]]:
+    """The Audio features page's computations with its default settings."""
+    from mgc_core import features
+
+    n_fft, hop, fmax = 2048, 512, sr / 2
+    return {
+        "waveform_envelope": lambda: features.waveform_envelope(y_full, sr=sr, n_columns=2000),
+        "spectrum": lambda: features.spectrum(w, sr=sr, n_fft=n_fft),
+        "stft_db": lambda: features.stft_db(w, sr=sr, n_fft=n_fft, hop_length=hop),
+        "mel_db": lambda: features.mel_db(
+            w, sr=sr, n_fft=n_fft, hop_length=hop, n_mels=128, fmin=0.0, fmax=fmax
+        ),
+        "mfcc": lambda: features.mfcc(
+            w, sr=sr, n_mfcc=20, n_fft=n_fft, hop_length=hop, n_mels=128, fmin=0.0, fmax=fmax
+        ),
+        "spectral_features": lambda: features.spectral_features(
+            w, sr=sr, n_fft=n_fft, hop_length=hop
+        ),
+        "chroma": lambda: features.chroma(w, sr=sr, n_fft=n_fft, hop_length=hop),
+        "tonnetz": lambda: features.tonnetz(w, sr=sr, hop_length=hop),
+        "tempo_beats": lambda: features.tempo_beats(w, sr=sr, hop_length=hop),
+        "hpss": lambda: features.hpss(w),
+    }
+
+
+def _cold_start(wav_30s: bytes) -> dict[str, Any]:
+    """Spawn a fresh interpreter that imports mgc_core, loads every model and classifies."""
+    root = Path(__file__).resolve().parent.parent
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
+    with tempfile.TemporaryDirectory(prefix="mgc_bench_") as tmp:
+        clip = Path(tmp) / "clip_30s.wav"
+        clip.write_bytes(wav_30s)
+        t0 = time.time()
+        proc = subprocess.run(
+            [sys.executable, "-c", _COLD_START, repr(t0), str(clip)],
+            capture_output=True, text=True, env=env, cwd=tmp, timeout=600, check=False,
+        )
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("MGC_BENCH ")]
+    if proc.returncode != 0 or not lines:
+        from mgc_core.errors import MGCError
+
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
+        raise MGCError(
+            f"the cold-start benchmark's child process failed (exit {proc.returncode}): "
+            + " | ".join(tail)
+        )
+    return json.loads(lines[-1].removeprefix("MGC_BENCH "))
+
+
+def run_benchmarks(
+    *, repeats: int = 5, quick: bool = False, progress: Progress | None = None
+) -> dict[str, Any]:
+    """Time decoding, features, each model, ``classify`` and a cold start.
+
+    Parameters
+    ----------
+    repeats : int
+        Timed runs of each measurement, after one untimed warm-up (1 to 100).
+    quick : bool
+        Use a 60-s "long" clip instead of 5 minutes (for tests); the keys keep
+        their names (``*_5min``) and ``clips["long_s"]`` says the length used.
+    progress : callable ``(stage, done, total)``, optional
+        Called as the benchmark advances (the CLI draws a progress bar).
+
+    Returns
+    -------
+    dict
+        JSON-ready. ``machine`` (:func:`machine_info`), ``clips``, ``repeats``;
+        ``cold_start_s`` and ``cold_start`` (its breakdown and the child's
+        ``peak_rss_mb``); ``peak_rss_mb`` (this process, every model loaded);
+        ``classify_30s`` and ``classify_5min``; ``decode``, ``features``,
+        ``models`` and ``analysis`` holding timings. Each timing is
+        ``{"median_s", "min_s", "max_s", "n"}``.
+
+    Raises
+    ------
+    ParameterError
+        If ``repeats`` is not an integer from 1 to 100.
+    AssetError
+        If a bundled model is missing or altered.
+    """
+    import resource
+
+    from mgc_core.audio import load_audio
+    from mgc_core.classify import classify, load_model
+    from mgc_core.models import MODEL_NAMES
+
+    if isinstance(repeats, bool) or not isinstance(repeats, (int, np.integer)) or not (
+        1 <= repeats <= 100
+    ):
+        raise ParameterError(f"repeats must be an integer from 1 to 100; got {repeats!r}.")
+    repeats = int(repeats)
+    long_s = QUICK_LONG_S if quick else LONG_S
+    clips = {"short": SHORT_S, "long": long_s}
+
+    def report(stage: str, done: int, total: int) -> None:
+        if progress is not None:
+            progress(stage, done, total)
+
+    # Audio, encoded once in memory. The long clip starts with the short one's content.
+    report("synthesising audio", 0, 2)
+    y = {label: music_like(duration=seconds) for label, seconds in clips.items()}
+    report("synthesising audio", 1, 2)
+    encoded = {(label, fmt): _encode(y[label], sr=SR, fmt=fmt)
+               for label in clips for fmt in ("WAV", "MP3")}
+    report("synthesising audio", 2, 2)
+
+    out: dict[str, Any] = {
+        "machine": machine_info(),
+        "repeats": repeats,
+        "quick": bool(quick),
+        "clips": {"short_s": SHORT_S, "long_s": long_s, "sr": SR,
+                  "signal": "0.6 drum_pattern(120 BPM) + 0.4 major_chord(C), peak 0.8"},
+    }
+
+    # Cold start first, while this process is small (the child runs alone).
+    report("cold start", 0, 1)
+    cold = _cold_start(encoded[("short", "WAV")])
+    out["cold_start_s"] = cold["total_s"]
+    out["cold_start"] = {
+        "import_s": cold["import_s"], "load_models_s": cold["load_models_s"],
+        "first_classify_s": cold["first_classify_s"],
+        "peak_rss_mb": cold["ru_maxrss_kb"] / 1024,
+    }
+    report("cold start", 1, 1)
+
+    # Decoding.
+    decode: dict[str, Any] = {}
+    jobs = list(encoded.items())
+    for i, ((label, fmt), data) in enumerate(jobs):
+        report("decode", i, len(jobs))
+        key = f"{fmt.lower()}_{'30s' if label == 'short' else '5min'}"
+        decode[key] = _stats(_time(lambda data=data: load_audio(data, sr=SR), repeats))
+    report("decode", len(jobs), len(jobs))
+    out["decode"] = decode
+
+    # The Audio features page on a 30-s window of the long clip (envelope: whole clip).
+    audio_long = load_audio(encoded[("long", "WAV")], sr=SR)
+    w = np.array(audio_long.samples[: int(SHORT_S * SR)])
+    feats = _feature_jobs(w, audio_long.samples, SR)
+    out["features"] = {}
+    for i, (name, fn) in enumerate(feats.items()):
+        report("features (30-s window)", i, len(feats))
+        out["features"][name] = _stats(_time(fn, repeats))
+    report("features (30-s window)", len(feats), len(feats))
+    out["features_total_s"] = float(sum(s["median_s"] for s in out["features"].values()))
+
+    # Models and classify.
+    report("loading models", 0, len(MODEL_NAMES))
+    for i, name in enumerate(MODEL_NAMES):
+        load_model(name)
+        report("loading models", i + 1, len(MODEL_NAMES))
+    out["models"] = {}
+    out["analysis"] = {}
+    for label, key in (("short", "30s"), ("long", "5min")):
+        audio = audio_long if label == "long" else load_audio(encoded[("short", "WAV")], sr=SR)
+        stage = f"classify {key}"
+        report(stage, 0, repeats + 1)
+        classify(audio)  # warm-up
+        totals, analysis, per_model = [], [], {name: [] for name in MODEL_NAMES}
+        for r in range(repeats):
+            report(stage, r + 1, repeats + 1)
+            start = time.perf_counter()
+            result = classify(audio)
+            totals.append(time.perf_counter() - start)
+            analysis.append(result.analysis_seconds)
+            for name, m in result.models.items():
+                per_model[name].append(m.seconds)
+        report(stage, repeats + 1, repeats + 1)
+        out[f"classify_{key}"] = _stats(totals)
+        out["analysis"][key] = _stats(analysis)
+        out["models"][key] = {name: _stats(s) for name, s in per_model.items()}
+
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
