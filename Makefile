@@ -11,7 +11,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 # Use the shared GTZAN copy beside the checkout when there is one and none is configured.
 export MGC_GTZAN_DIR ?= $(wildcard $(CURDIR)/../shared/data/gtzan)
 
-.PHONY: run test setup setup-dev browser screenshots clean
+.PHONY: run test setup setup-dev browser screenshots bench clean
 
 run: $(VENV)/.installed
 	$(BIN)/streamlit run streamlit_app.py --server.port $(PORT) --server.headless true
@@ -48,3 +48,6 @@ screenshots: $(VENV)/.installed-dev browser
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
+
+bench: $(VENV)/.installed
+	$(BIN)/python -m mgc_core bench
