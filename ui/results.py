@@ -91,6 +91,15 @@ def result_csv(result, *, file: str) -> str:  # noqa: ANN001
     return buf.getvalue()
 
 
+@st.cache_data(max_entries=4, show_spinner=False)
+def _cnn_segments(key: str, _audio):  # noqa: ANN001, ANN202
+    """The CNN's log-mel input for every segment of the audio (analysed once per clip)."""
+    from mgc_core.classify import load_model
+    from mgc_core.models.frontend import analyse, to_model_rate
+
+    return load_model("cnn").inputs(analyse(to_model_rate(_audio.samples, _audio.sr)))
+
+
 @st.cache_data(max_entries=16, show_spinner=False)
 def cnn_occlusion(key: str, _audio, segment: int):  # noqa: ANN001, ANN201
     """The CNN's input for one segment and its occlusion map (cached by audio key and segment).
@@ -109,12 +118,10 @@ def cnn_occlusion(key: str, _audio, segment: int):  # noqa: ANN001, ANN201
     import numpy as np
 
     from mgc_core.classify import load_model
-    from mgc_core.models.frontend import analyse, to_model_rate
     from mgc_core.saliency import occlusion_map
 
     model = load_model("cnn")
-    segments = model.inputs(analyse(to_model_rate(_audio.samples, _audio.sr)))
-    logmel = segments[segment]
+    logmel = _cnn_segments(key, _audio)[segment]
     p = np.asarray(model.predict_proba(logmel[None]), dtype=float)[0]
     target = int(np.argmax(p))
     saliency = occlusion_map(model, logmel, target=target)
