@@ -44,7 +44,7 @@ def main(out_dir: str = "docs/screenshots") -> None:
         page = browser.new_page(viewport={"width": 1280, "height": 2400})
         page.goto(url)
         wait_for_app(page)
-        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(song))
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(song))
         page.get_by_text("Verdict:").wait_for(timeout=180_000)
         page.get_by_text("Why the CNN decided").wait_for(timeout=180_000)
         wait_for_app(page)

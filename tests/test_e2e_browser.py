@@ -52,7 +52,7 @@ def test_upload_and_record_in_a_real_browser(tmp_path):
         page.screenshot(path=tmp_path / "01_empty.png")
 
         # Upload a file and see the plots.
-        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(song))
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(song))
         page.get_by_text("Now analysing:").wait_for(timeout=120_000)
         wait_for_app(page)
         page.locator(".js-plotly-plot").first.wait_for(timeout=120_000)

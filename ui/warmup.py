@@ -2,8 +2,10 @@
 
 Even with numba's on-disk cache filled at set-up time (``python -m mgc_core warmup``),
 a new process spends a few seconds loading librosa's compiled kernels on its first
-STFT and beat tracking. Starting that work when the first page is served, in a
-background thread, means it is done by the time a person has chosen some music.
+STFT and beat tracking, and several more importing TensorFlow, loading the models and
+tracing the networks on its first classification. Starting that work when the first
+page is served, in a background thread, means it is done by the time a person has
+chosen some music.
 """
 
 from __future__ import annotations
@@ -17,8 +19,16 @@ __all__ = ["warm_up_in_background"]
 
 def _warm() -> None:
     from mgc_core import features
+    from mgc_core.audio import Audio
+    from mgc_core.classify import classify
+    from mgc_core.errors import MGCError
+    from mgc_core.signals import make_signal
 
     features.warm_up()
+    try:  # load every model once and trace the networks, so the first verdict is quick
+        classify(Audio(make_signal("drum_pattern", sr=22050, duration=6.0), sr=22050))
+    except MGCError:
+        pass  # models not bundled: the Classify page says which command builds them
 
 
 @st.cache_resource(show_spinner=False)
