@@ -11,12 +11,13 @@ import os
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from mgc_core.errors import AssetError, ParameterError
 from mgc_core.genres import GENRES
+from mgc_core.models.base import GenreModel
 
 #: Folds of the inner cross-validation that chooses a model's settings inside ``fit``.
 INNER_FOLDS = 5
@@ -192,3 +193,85 @@ def _payload_part(payload: Any, key: str, path: str | os.PathLike, name: str) ->
             "`python -m mgc_core train --gtzan DIR`."
         )
     return payload[key]
+
+
+class SkopsGenreModel(GenreModel):
+    """Shared parts of the scikit-learn models: a fitted ``Pipeline`` kept in ``.skops``.
+
+    Subclasses set :attr:`n_inputs` (the width of a segment's input vector) and
+    :attr:`trusted` (the types their files may hold), fit ``pipeline_``,
+    ``best_params_`` and ``cv_score_``, and may extend :meth:`_extra_payload` /
+    :meth:`_restore` for more fitted state. Prediction, saving and safe loading are
+    written once, here.
+    """
+
+    #: Width of one segment's input vector.
+    n_inputs: ClassVar[int] = 0
+    #: Types a file of this model may hold (checked by :func:`load_skops` before loading).
+    trusted: ClassVar[tuple[str, ...]] = ()
+    _format: ClassVar[int] = 1
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """Segment probabilities, ``(n, 10)`` in GENRES order (0 for untrained genres)."""
+        self._check_fitted()
+        X = _check_X(X, self.n_inputs)
+        return genre_columns(self.pipeline_.predict_proba(X), self.trained_classes_)
+
+    def _extra_payload(self) -> dict[str, Any]:
+        """More fitted state to store beside the pipeline (none by default)."""
+        return {}
+
+    def _restore(self, payload: dict[str, Any]) -> None:
+        """Read back what :meth:`_extra_payload` stored (nothing by default)."""
+
+    @staticmethod
+    def _read_params(params: dict[str, Any]) -> dict[str, Any]:
+        """Check and convert the stored ``best_params`` (as is by default)."""
+        return dict(params)
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the fitted model to a ``.skops`` file."""
+        self._check_fitted()
+        dump_skops(
+            {
+                "model": self.name,
+                "format": self._format,
+                "pipeline": self.pipeline_,
+                "best_params": dict(self.best_params_),
+                "cv_score": self.cv_score_,
+                **self._extra_payload(),
+            },
+            path,
+        )
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> SkopsGenreModel:
+        """Read a model written by :meth:`save`, trusting only the types in :attr:`trusted`.
+
+        Raises
+        ------
+        AssetError
+            If the file is missing, holds another model, or holds any other type.
+        """
+        from sklearn.pipeline import Pipeline
+
+        payload = load_skops(path, trusted=cls.trusted)
+        pipeline = _payload_part(payload, "pipeline", path, cls.name)
+        if not isinstance(pipeline, Pipeline):
+            raise AssetError(
+                f"{str(path)!r} does not hold a {cls.name} pipeline: rebuild it with "
+                "`python -m mgc_core train --gtzan DIR`."
+            )
+        model = cls()
+        model.pipeline_ = pipeline
+        model.best_params_ = cls._read_params(_payload_part(payload, "best_params", path, cls.name))
+        model.cv_score_ = float(payload.get("cv_score", np.nan))
+        model.trained_classes_ = np.asarray(pipeline.classes_, dtype=np.int64)
+        model._restore(payload)
+        return model
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "pipeline_"):
+            raise ParameterError(
+                f"This {type(self).__name__} is not fitted: call fit(X, y) or load(path) first."
+            )

@@ -43,26 +43,20 @@ Models are saved with :func:`skops.io.dump` and read back with
 
 from __future__ import annotations
 
-import os
 import warnings
 from typing import ClassVar
 
 import numpy as np
 
-from mgc_core.errors import AssetError, ParameterError
+from mgc_core.errors import ParameterError
 from mgc_core.models._sklearn_common import (
     INNER_FOLDS,
     SEED,
     _check_ids,
-    _check_X,
     _check_Xy,
-    _payload_part,
-    dump_skops,
-    genre_columns,
+    SkopsGenreModel,
     inner_splits,
-    load_skops,
 )
-from mgc_core.models.base import GenreModel
 from mgc_core.models.frontend import HOP, N_FFT, SEGMENT_SECONDS, SR, Frontend
 
 __all__ = [
@@ -73,9 +67,6 @@ __all__ = [
     "WEIGHTS_GRID",
     "KNNModel",
     "segment_features",
-    "inner_splits",
-    "genre_columns",
-    "load_skops",
 ]
 
 N_MFCC = 20
@@ -97,7 +88,6 @@ N_FEATURES: int = len(FEATURE_NAMES)
 K_GRID: tuple[int, ...] = (1, 3, 5, 7, 9, 15, 21)
 WEIGHTS_GRID: tuple[str, ...] = ("uniform", "distance")
 #: Most folds of the inner cross-validation.
-_FORMAT = 1
 
 #: Types a KNN file may hold beyond skops's defaults (checked by :func:`load_skops`).
 KNN_TRUSTED: tuple[str, ...] = (
@@ -172,7 +162,7 @@ def segment_features(front: Frontend) -> np.ndarray:
 # --------------------------------------------------------------------------- model
 
 
-class KNNModel(GenreModel):
+class KNNModel(SkopsGenreModel):
     """k-NN on segment summary features, hyper-parameters chosen by inner CV.
 
     Parameters
@@ -209,6 +199,8 @@ class KNNModel(GenreModel):
 
     name: ClassVar[str] = "knn"
     file_name: ClassVar[str] = "knn.skops"
+    n_inputs: ClassVar[int] = N_FEATURES
+    trusted: ClassVar[tuple[str, ...]] = KNN_TRUSTED
 
     def __init__(
         self,
@@ -277,55 +269,9 @@ class KNNModel(GenreModel):
         self.trained_classes_ = np.asarray(self.pipeline_.classes_, dtype=np.int64)
         return self
 
-    def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        """Segment probabilities, ``(n, 10)`` in GENRES order (0 for untrained genres)."""
-        self._check_fitted()
-        X = _check_X(X, N_FEATURES)
-        return genre_columns(self.pipeline_.predict_proba(X), self.trained_classes_)
-
-    def save(self, path: str | os.PathLike) -> None:
-        """Write the fitted model to a ``.skops`` file."""
-        self._check_fitted()
-        dump_skops(
-            {
-                "model": self.name,
-                "format": _FORMAT,
-                "pipeline": self.pipeline_,
-                "best_params": dict(self.best_params_),
-                "cv_score": self.cv_score_,
-            },
-            path,
-        )
-
-    @classmethod
-    def load(cls, path: str | os.PathLike) -> KNNModel:
-        """Read a model written by :meth:`save`, trusting only :data:`KNN_TRUSTED` types.
-
-        Raises
-        ------
-        AssetError
-            If the file is missing, not a KNN model, or holds any other type.
-        """
-        from sklearn.pipeline import Pipeline
-
-        payload = load_skops(path, trusted=KNN_TRUSTED)
-        pipeline = _payload_part(payload, "pipeline", path, cls.name)
-        if not isinstance(pipeline, Pipeline):
-            raise AssetError(f"{str(path)!r} does not hold a KNN pipeline: rebuild it.")
-        model = cls()
-        model.pipeline_ = pipeline
-        params = _payload_part(payload, "best_params", path, cls.name)
-        model.best_params_ = {"n_neighbors": int(params["n_neighbors"]),
-                              "weights": str(params["weights"])}
-        model.cv_score_ = float(payload.get("cv_score", np.nan))
-        model.trained_classes_ = np.asarray(pipeline.classes_, dtype=np.int64)
-        return model
-
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "pipeline_"):
-            raise ParameterError(
-                f"This {type(self).__name__} is not fitted: call fit(X, y) or load(path) first."
-            )
+    @staticmethod
+    def _read_params(params: dict) -> dict:
+        return {"n_neighbors": int(params["n_neighbors"]), "weights": str(params["weights"])}
 
 
 def _knn_pipeline():

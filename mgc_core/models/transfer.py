@@ -40,14 +40,13 @@ the simplest, per-segment, linear head is kept.
 
 from __future__ import annotations
 
-import os
 import threading
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from mgc_core.errors import AssetError, ParameterError
-from mgc_core.models.base import GenreModel
+from mgc_core.errors import ParameterError
+from mgc_core.models._sklearn_common import SkopsGenreModel
 from mgc_core.models.frontend import Frontend, pool_segments
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -141,10 +140,9 @@ HEAD_TRUSTED: tuple[str, ...] = (
     "sklearn.pipeline.Pipeline",
     "sklearn.preprocessing._data.StandardScaler",
 )
-_FORMAT = 1
 
 
-class TransferModel(GenreModel):
+class TransferModel(SkopsGenreModel):
     """Logistic-regression head on musicnn embeddings, ``C`` chosen by inner CV.
 
     Parameters
@@ -183,6 +181,8 @@ class TransferModel(GenreModel):
 
     name: ClassVar[str] = "transfer"
     file_name: ClassVar[str] = "transfer_head.skops"
+    n_inputs: ClassVar[int] = N_EMBEDDING
+    trusted: ClassVar[tuple[str, ...]] = HEAD_TRUSTED
 
     def __init__(
         self,
@@ -262,56 +262,15 @@ class TransferModel(GenreModel):
         self.trained_classes_ = np.asarray(self.pipeline_.classes_, dtype=np.int64)
         return self
 
-    def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        """Segment probabilities, ``(n, 10)`` in GENRES order (0 for untrained genres)."""
-        from mgc_core.models._sklearn_common import _check_X, genre_columns
+    def _extra_payload(self) -> dict[str, Any]:
+        return {"cv_level": self.cv_level_}
 
-        self._check_fitted()
-        X = _check_X(X, N_EMBEDDING)
-        return genre_columns(self.pipeline_.predict_proba(X), self.trained_classes_)
+    def _restore(self, payload: dict[str, Any]) -> None:
+        self.cv_level_ = str(payload.get("cv_level", "segment"))
 
-    def save(self, path: str | os.PathLike) -> None:
-        """Write the fitted head to a ``.skops`` file (the musicnn networks are not in it)."""
-        from mgc_core.models._sklearn_common import dump_skops
-
-        self._check_fitted()
-        dump_skops(
-            {
-                "model": self.name,
-                "format": _FORMAT,
-                "pipeline": self.pipeline_,
-                "best_params": dict(self.best_params_),
-                "cv_score": self.cv_score_,
-                "cv_level": self.cv_level_,
-            },
-            path,
-        )
-
-    @classmethod
-    def load(cls, path: str | os.PathLike) -> TransferModel:
-        """Read a head written by :meth:`save`, trusting only :data:`HEAD_TRUSTED` types.
-
-        Raises
-        ------
-        AssetError
-            If the file is missing, not a transfer head, or holds any other type.
-        """
-        from sklearn.pipeline import Pipeline
-
-        from mgc_core.models._sklearn_common import _payload_part, load_skops
-
-        payload = load_skops(path, trusted=HEAD_TRUSTED)
-        pipeline = _payload_part(payload, "pipeline", path, cls.name)
-        if not isinstance(pipeline, Pipeline):
-            raise AssetError(f"{str(path)!r} does not hold a transfer head pipeline: rebuild it.")
-        model = cls()
-        model.pipeline_ = pipeline
-        params = _payload_part(payload, "best_params", path, cls.name)
-        model.best_params_ = {"C": float(params["C"])}
-        model.cv_score_ = float(payload.get("cv_score", np.nan))
-        model.cv_level_ = str(payload.get("cv_level", "segment"))
-        model.trained_classes_ = np.asarray(pipeline.classes_, dtype=np.int64)
-        return model
+    @staticmethod
+    def _read_params(params: dict[str, Any]) -> dict[str, Any]:
+        return {"C": float(params["C"])}
 
     def _head(self, c: float):
         from sklearn.linear_model import LogisticRegression
@@ -322,12 +281,6 @@ class TransferModel(GenreModel):
             ("scale", StandardScaler()),
             ("logreg", LogisticRegression(C=float(c), class_weight="balanced", max_iter=MAX_ITER)),
         ])
-
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "pipeline_"):
-            raise ParameterError(
-                f"This {type(self).__name__} is not fitted: call fit(X, y) or load(path) first."
-            )
 
 
 def _score(head, X, y, clips, train, test) -> float:  # noqa: ANN001
