@@ -111,7 +111,7 @@ else:
 
 # ------------------------------------------------------------------ browse
 st.subheader("Browse the clips")
-index = dataset.artist_index()
+index = {t: (track.artist, track.title) for t, track in dataset.tracks.items()}
 faults = dataset.faults()
 excluded = dataset.excluded_ids()
 genre = st.selectbox("Genre", dataset.genres_present(), key="dataset_genre")

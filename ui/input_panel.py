@@ -149,11 +149,9 @@ def _gtzan_tab() -> None:
         return
     genre = st.selectbox("Genre", dataset.genres_present(), key="input_gtzan_genre")
     ids = dataset.track_ids(genre)
-    index = dataset.artist_index()
-
     def _label(track_id: str) -> str:
-        artist, title = index.get(track_id, (None, None))
-        who = " – ".join(x for x in (artist, title) if x)
+        track = dataset.tracks[track_id]  # artist and title read once, with the tracks
+        who = " – ".join(x for x in (track.artist, track.title) if x)
         return f"{track_id}  {who}" if who else track_id
 
     track_id = st.selectbox("Clip", ids, format_func=_label, key="input_gtzan_id")
