@@ -1,10 +1,24 @@
-"""Bundled assets (models, evaluations) and their manifest of checksums.
+"""Bundled assets (models, evaluations, maps) and their manifest of checksums.
 
 ``assets/manifest.json`` lists every asset file with its sha256 and size, and for
 each the command, data summary, library versions and date that produced it. A file
-is verified against the manifest before it is loaded (:func:`verify`): a missing or
-altered file raises :class:`~mgc_core.errors.AssetError` naming the file and the
-command that rebuilds it.
+is verified against the manifest before it is loaded (:func:`verify`): a missing,
+unlisted, altered (one byte changed, added or cut) file raises
+:class:`~mgc_core.errors.AssetError` naming the file and the command that rebuilds it.
+Every reader of a bundled file verifies it first: :func:`mgc_core.classify.load_model`
+(models), :func:`mgc_core.models.transfer.embedding_networks` (the musicnn networks),
+:func:`mgc_core.evaluation.read_evaluation`, :func:`mgc_core.datamap.read_map`, and
+the About page for ``models/MUSICNN_LICENSE.md``.
+
+Settings
+--------
+MGC_ASSETS_DIR
+    The assets folder (holding ``manifest.json``) to use instead of the repository's
+    ``assets/``, e.g. ``MGC_ASSETS_DIR=/srv/mgc-assets make run``. Read once, when this
+    module is imported, into :data:`ASSETS_DIR`; a relative path is taken from the
+    current directory. Unset or empty: the repository's ``assets/``. Every reader takes
+    its default folder from ``assets.ASSETS_DIR`` when it is called, never a copy made
+    at import, so tests may point the library and the app elsewhere by patching it.
 """
 
 from __future__ import annotations
@@ -22,16 +36,31 @@ from mgc_core.errors import AssetError
 
 __all__ = [
     "ASSETS_DIR",
+    "BUNDLED_DIR",
     "MANIFEST",
     "sha256_file",
     "read_manifest",
+    "rebuild_command",
     "verify",
     "record",
     "library_versions",
 ]
 
-ASSETS_DIR = Path(__file__).resolve().parents[1] / "assets"
-MANIFEST = ASSETS_DIR / "manifest.json"
+#: The repository's own assets folder.
+BUNDLED_DIR = Path(__file__).resolve().parents[1] / "assets"
+#: The assets folder in use: ``$MGC_ASSETS_DIR`` if set, else :data:`BUNDLED_DIR`.
+ASSETS_DIR = Path(os.environ.get("MGC_ASSETS_DIR") or BUNDLED_DIR).expanduser().resolve()
+#: The manifest's file name, inside the assets folder.
+MANIFEST = "manifest.json"
+#: How to rebuild a file the manifest does not list (first matching prefix wins).
+_REBUILD_BY_PREFIX = (
+    ("evaluation/", "python -m mgc_core evaluate --gtzan DIR"),
+    ("maps/", "python -m mgc_core map --gtzan DIR"),
+    ("models/musicnn_", "python -m mgc_core convert-musicnn --out assets/models"),
+    ("models/MUSICNN_LICENSE", "copied from the musicnn 0.1.0 wheel's dist-info/LICENSE.md "
+                               "(by hand, with attribution)"),
+    ("", "python -m mgc_core train --gtzan DIR"),
+)
 _TRACKED_PACKAGES = (
     "numpy", "scipy", "librosa", "scikit-learn", "skops", "tensorflow-cpu", "keras", "soxr",
 )
@@ -46,9 +75,9 @@ def sha256_file(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
-def read_manifest(manifest: str | os.PathLike = MANIFEST) -> dict[str, Any]:
-    """Read the manifest; an absent one reads as empty."""
-    path = Path(manifest)
+def read_manifest(manifest: str | os.PathLike | None = None) -> dict[str, Any]:
+    """Read the manifest (default: the one in :data:`ASSETS_DIR`); an absent one reads as empty."""
+    path = Path(manifest) if manifest is not None else ASSETS_DIR / MANIFEST
     if not path.exists():
         return {"files": {}}
     try:
@@ -70,15 +99,34 @@ def _relative(path: Path, root: Path) -> str:
         raise AssetError(f"{path} is not inside the assets folder {root}.") from err
 
 
-def verify(path: str | os.PathLike, *, root: str | os.PathLike = ASSETS_DIR) -> Path:
+def rebuild_command(name: str, *, root: str | os.PathLike | None = None) -> str:
+    """The command that rebuilds the asset ``name`` (relative to the assets folder).
+
+    The manifest entry's ``command`` when the file is listed, else the usual command for
+    that kind of file (evaluations, maps, musicnn networks, trained models).
+    """
+    root = Path(root) if root is not None else ASSETS_DIR
+    return _rebuild(name, read_manifest(root / MANIFEST)["files"].get(name))
+
+
+def _rebuild(name: str, entry: dict[str, Any] | None) -> str:
+    if entry and entry.get("command"):
+        return str(entry["command"])
+    return next(cmd for prefix, cmd in _REBUILD_BY_PREFIX if name.startswith(prefix))
+
+
+def verify(path: str | os.PathLike, *, root: str | os.PathLike | None = None) -> Path:
     """Check a bundled file against the manifest before it is loaded.
+
+    The size is compared first (a byte added or cut), then the sha256 (a byte changed).
 
     Parameters
     ----------
     path : path-like
         The asset file, inside ``root``.
-    root : path-like
-        The assets folder holding ``manifest.json``.
+    root : path-like, optional
+        The assets folder holding ``manifest.json``; defaults to :data:`ASSETS_DIR`
+        (read when called).
 
     Returns
     -------
@@ -88,28 +136,36 @@ def verify(path: str | os.PathLike, *, root: str | os.PathLike = ASSETS_DIR) -> 
     Raises
     ------
     AssetError
-        If the file is missing, not listed, or its sha256 differs from the manifest's.
+        If the file is missing, not listed, or its size or sha256 differs from the
+        manifest's. The message names the file and the command that rebuilds it, and
+        the assets folder when it is not the repository's.
     """
-    path, root = Path(path), Path(root)
+    path = Path(path)
+    root = Path(root) if root is not None else ASSETS_DIR
     name = _relative(path, root)
-    entry = read_manifest(root / "manifest.json")["files"].get(name)
-    rebuild = (entry or {}).get("command") or "python -m mgc_core train --gtzan DIR"
+    entry = read_manifest(root / MANIFEST)["files"].get(name)
+    rebuild = _rebuild(name, entry)
+    where = "" if root.resolve() == BUNDLED_DIR else f" (assets folder in use: {root})"
+    restore = f"Restore it with `git checkout assets/{name}` or rebuild it with `{rebuild}`"
     if not path.is_file():
-        raise AssetError(
-            f"The bundled file assets/{name} is missing. Restore it with "
-            f"`git checkout assets/{name}` or rebuild it with `{rebuild}`."
-        )
+        raise AssetError(f"The bundled file assets/{name} is missing{where}. {restore}.")
     if entry is None:
         raise AssetError(
-            f"assets/{name} is not listed in assets/manifest.json, so it cannot be trusted. "
-            f"Rebuild it with `{rebuild}`, which records it."
+            f"assets/{name} is not listed in assets/manifest.json{where}, so it cannot be "
+            f"trusted and was not loaded. Restore the manifest with `git checkout "
+            f"assets/manifest.json`, or rebuild the file with `{rebuild}`, which records it."
+        )
+    size = path.stat().st_size
+    if "size" in entry and size != entry["size"]:
+        raise AssetError(
+            f"assets/{name} has been altered{where}: it is {size} bytes, the manifest says "
+            f"{entry['size']}. It was not loaded. {restore}."
         )
     actual = sha256_file(path)
     if actual != entry["sha256"]:
         raise AssetError(
-            f"assets/{name} has been altered: its sha256 is {actual[:12]}…, the manifest "
-            f"says {entry['sha256'][:12]}…. Restore it with `git checkout assets/{name}` "
-            f"or rebuild it with `{rebuild}`."
+            f"assets/{name} has been altered{where}: its sha256 is {actual[:12]}…, the "
+            f"manifest says {entry['sha256'][:12]}…. It was not loaded. {restore}."
         )
     return path
 
@@ -130,7 +186,7 @@ def record(
     *,
     command: str,
     data: str | dict[str, Any],
-    root: str | os.PathLike = ASSETS_DIR,
+    root: str | os.PathLike | None = None,
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Add or refresh manifest entries for ``paths`` (sha256, size, provenance).
@@ -143,8 +199,8 @@ def record(
         The command that produced them (what rebuilds them).
     data : str or dict
         A summary of the data they were produced from.
-    root : path-like
-        The assets folder holding ``manifest.json``.
+    root : path-like, optional
+        The assets folder holding ``manifest.json``; defaults to :data:`ASSETS_DIR`.
     extra : dict, optional
         More provenance to store with each entry.
 
@@ -153,8 +209,8 @@ def record(
     dict
         The updated manifest.
     """
-    root = Path(root)
-    manifest = read_manifest(root / "manifest.json")
+    root = Path(root) if root is not None else ASSETS_DIR
+    manifest = read_manifest(root / MANIFEST)
     now = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
     versions = library_versions()
     for p in paths:
@@ -169,7 +225,7 @@ def record(
             **(extra or {}),
         }
     manifest["files"] = dict(sorted(manifest["files"].items()))
-    tmp = root / "manifest.json.tmp"
+    tmp = root / f"{MANIFEST}.tmp"
     tmp.write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
-    tmp.replace(root / "manifest.json")
+    tmp.replace(root / MANIFEST)
     return manifest

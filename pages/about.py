@@ -83,11 +83,14 @@ def _training_data() -> None:
         "use balanced sampling or class weights where they can, and the Models page reports "
         "balanced accuracy and macro-F1, which give each genre the same weight."
     )
+    if not (root / "evaluation" / "knn.json").is_file():
+        st.info("How the models were tested appears here once the evaluation is built: "
+                f"run `{COMMANDS['evaluate']}`.")
+        return
     try:
         protocol = read_evaluation("knn", assets_dir=root)["protocol"]
-    except MGCError as err:
-        st.info(f"How the models were tested appears here once the evaluation is built "
-                f"({err})")
+    except MGCError as err:  # there but altered, unlisted or malformed
+        st.error(str(err))
         return
     st.markdown(f"**How they were tested** ({protocol['name']}): {protocol['description']}")
 

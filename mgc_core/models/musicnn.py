@@ -105,7 +105,6 @@ BN_MOMENTUM = 0.99
 MUSICNN_PIN = "musicnn==0.1.0"
 INSTALL_HINT = f"run `.venv/bin/pip install --no-deps {MUSICNN_PIN}`"
 CHECKPOINTS = {"MSD_musicnn": "musicnn_msd.keras", "MTT_musicnn": "musicnn_mtt.keras"}
-ASSETS_DIR = Path(__file__).resolve().parents[2] / "assets" / "models"
 
 # Tag names, in the order of the network's outputs (musicnn/configuration.py, ISC).
 MSD_TAGS = (
@@ -587,19 +586,26 @@ def convert_musicnn(which: str, out_path: str | os.PathLike) -> Path:
     return out
 
 
-def bundled_model_path(which: str = "MSD_musicnn") -> Path:
-    """Path of the converted model bundled in ``assets/models``.
+def bundled_model_path(
+    which: str = "MSD_musicnn", *, assets_dir: str | os.PathLike | None = None
+) -> Path:
+    """Path of the converted model bundled in ``<assets>/models``.
 
     Parameters
     ----------
     which : {"MSD_musicnn", "MTT_musicnn"}
+    assets_dir : path-like, optional
+        The assets folder; :data:`mgc_core.assets.ASSETS_DIR` (read when called) by default.
 
     Returns
     -------
     path : pathlib.Path
     """
+    from mgc_core import assets
+
     _check_which(which)
-    return ASSETS_DIR / CHECKPOINTS[which]
+    root = Path(assets_dir) if assets_dir is not None else assets.ASSETS_DIR
+    return root / "models" / CHECKPOINTS[which]
 
 
 def load_musicnn(path: str | os.PathLike) -> keras.Model:

@@ -1,0 +1,356 @@
+"""Tampered assets are refused before anything is deserialised, and the app says so.
+
+Every test works on a copy of ``assets/`` in ``tmp_path``. For every file of the
+manifest, one byte changed, one byte added, the file cut in half, the file missing, and
+its manifest entry removed must each make the file's own loader raise
+:class:`~mgc_core.errors.AssetError` from the manifest check, naming the file and the
+command that rebuilds it (the manifest entry's ``command``):
+
+=========================  ====================================================
+file                       loader
+=========================  ====================================================
+``models/<model file>``    :func:`mgc_core.classify.load_model`
+``models/musicnn_*.keras`` :func:`mgc_core.models.transfer.embedding_networks`
+``evaluation/*.json``      :func:`mgc_core.evaluation.read_evaluation`
+``maps/gtzan_map.json``    :func:`mgc_core.datamap.read_map`
+anything else              :func:`mgc_core.assets.verify` (the About page's licence)
+=========================  ====================================================
+
+A file whose checksum is right but whose content is unsafe (a ``.skops`` holding an
+untrusted type, a ``.keras`` holding a ``Lambda`` layer) is refused by the loader.
+
+The pages that read assets (Classify, Models, Dataset, About) are then run on a tampered
+copy with ``AppTest``: each shows an ``st.error`` naming the file and how to restore it,
+and goes on rendering. ``MGC_ASSETS_DIR`` sets ``mgc_core.assets.ASSETS_DIR`` when the
+library is imported (tested in a subprocess in tests/test_assets.py and here through the
+CLI); in this process the tests patch ``assets.ASSETS_DIR`` itself, which every reader
+reads when called.
+
+Loaded models are cached per process (``mgc_core.classify._CACHE``, the musicnn
+networks in ``mgc_core.models.transfer._NETWORK_CACHE``): every test that can load one
+swaps in an empty cache for its duration, so nothing it loads, real or fake, reaches
+another test. The page caches (``ui/results.py``) are keyed by the assets folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from _apptest import ROOT, TIMEOUT, messages
+from streamlit.testing.v1 import AppTest
+
+from mgc_core import assets, classify, datamap
+from mgc_core.classify import load_model, model_path
+from mgc_core.errors import AssetError
+from mgc_core.evaluation import read_evaluation
+from mgc_core.models import MODEL_NAMES, model_class, musicnn, transfer
+
+REAL = assets.BUNDLED_DIR
+MANIFEST = assets.read_manifest(REAL / assets.MANIFEST)["files"]
+FILES = sorted(MANIFEST)
+MODEL_OF_FILE = {f"models/{model_class(m).file_name}": m for m in MODEL_NAMES}
+NETWORK_FILES = {f"models/{f}" for f in musicnn.CHECKPOINTS.values()}
+
+if not FILES or not all((REAL / name).is_file() for name in FILES):
+    pytest.skip("the bundled assets are not all present: run `python -m mgc_core train "
+                "--gtzan DIR` and `python -m mgc_core evaluate --gtzan DIR`",
+                allow_module_level=True)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+@pytest.fixture()
+def copy(tmp_path) -> Path:
+    """A full copy of the bundled assets folder."""
+    return Path(shutil.copytree(REAL, tmp_path / "assets"))
+
+
+@pytest.fixture()
+def deserialised(monkeypatch) -> list[Path]:
+    """Isolated model caches, and model deserialisers that only record what they are given.
+
+    Returns the list of paths handed to a deserialiser: a tampered file must never be in it.
+    """
+    loaded: list[Path] = []
+
+    def fake_load(path):  # noqa: ANN001, ANN202
+        loaded.append(Path(path))
+        return object()
+
+    monkeypatch.setattr(classify, "_CACHE", {})
+    monkeypatch.setattr(transfer, "_NETWORK_CACHE", {})
+    for name in MODEL_NAMES:
+        monkeypatch.setattr(model_class(name), "load", staticmethod(fake_load))
+    monkeypatch.setattr(musicnn, "load_musicnn", fake_load)
+    return loaded
+
+
+def _load(name: str, root: Path, monkeypatch) -> object:
+    """Read ``name`` (relative to ``root``) with the loader the library uses for it."""
+    if name in MODEL_OF_FILE:
+        return load_model(MODEL_OF_FILE[name], assets_dir=root)
+    if name in NETWORK_FILES:  # the musicnn networks are found through assets.ASSETS_DIR
+        monkeypatch.setattr(assets, "ASSETS_DIR", root)
+        return transfer.embedding_networks()
+    if name.startswith("evaluation/"):
+        return read_evaluation(Path(name).stem, assets_dir=root)
+    if name == datamap.MAP_FILE:
+        return datamap.read_map(assets_dir=root)
+    return assets.verify(root / name, root=root)
+
+
+def _rewrite(path: Path, how: str) -> None:
+    data = bytearray(path.read_bytes())
+    if how == "flipped byte":
+        data[len(data) // 2] ^= 0xFF
+    elif how == "appended byte":
+        data += b"\0"
+    elif how == "truncated":
+        del data[len(data) // 2:]
+    path.write_bytes(bytes(data))
+
+
+def _unlist(root: Path, name: str) -> None:
+    manifest = json.loads((root / assets.MANIFEST).read_text(encoding="utf-8"))
+    del manifest["files"][name]
+    (root / assets.MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+
+
+def _raised_in(info: pytest.ExceptionInfo) -> tuple[str, str]:
+    """(file name, function) of the frame that raised."""
+    entry = info.traceback[-1]
+    return Path(str(entry.path)).name, entry.name
+
+
+def _names_file_and_command(message: str, name: str) -> None:
+    assert f"assets/{name}" in message, message
+    assert MANIFEST[name]["command"] in message, message
+
+
+# --------------------------------------------------------------------------- every file
+
+
+def test_the_intact_copy_passes_the_checks(copy, deserialised, monkeypatch):
+    """Every file of the copy verifies and every model loads (the failures below are the
+    tampering's). The evaluations' and map's schemas are tested in their own test files."""
+    for name in FILES:
+        assets.verify(copy / name, root=copy)
+        if name in MODEL_OF_FILE or name in NETWORK_FILES:
+            _load(name, copy, monkeypatch)
+    wanted = {copy / n for n in FILES if n in MODEL_OF_FILE or n in NETWORK_FILES}
+    assert set(deserialised) == wanted
+
+
+@pytest.mark.parametrize("how", ["flipped byte", "appended byte", "truncated"])
+@pytest.mark.parametrize("name", FILES)
+def test_altered_file_is_refused_before_loading(copy, deserialised, monkeypatch, name, how):
+    _rewrite(copy / name, how)
+    with pytest.raises(AssetError, match="has been altered") as info:
+        _load(name, copy, monkeypatch)
+    assert _raised_in(info) == ("assets.py", "verify")
+    assert copy / name not in deserialised
+    _names_file_and_command(str(info.value), name)
+    assert f"git checkout assets/{name}" in str(info.value)
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_missing_file_is_refused(copy, deserialised, monkeypatch, name):
+    (copy / name).unlink()
+    with pytest.raises(AssetError, match="missing") as info:
+        _load(name, copy, monkeypatch)
+    assert _raised_in(info)[0] in ("assets.py", "evaluation.py", "datamap.py")
+    assert copy / name not in deserialised
+    _names_file_and_command(str(info.value), name)
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_unlisted_file_is_refused(copy, deserialised, monkeypatch, name):
+    _unlist(copy, name)
+    with pytest.raises(AssetError, match="not listed") as info:
+        _load(name, copy, monkeypatch)
+    assert _raised_in(info)[0] in ("assets.py", "datamap.py")
+    assert copy / name not in deserialised
+    _names_file_and_command(str(info.value), name)
+
+
+def test_the_default_folder_is_read_when_called(copy, deserialised, monkeypatch):
+    """Without an explicit folder, every reader uses assets.ASSETS_DIR as it is now."""
+    for name in ("models/knn.skops", "evaluation/knn.json", datamap.MAP_FILE,
+                 "models/MUSICNN_LICENSE.md"):
+        _rewrite(copy / name, "flipped byte")
+    monkeypatch.setattr(assets, "ASSETS_DIR", copy)
+    for read, name in ((lambda: load_model("knn"), "models/knn.skops"),
+                       (lambda: read_evaluation("knn"), "evaluation/knn.json"),
+                       (datamap.read_map, datamap.MAP_FILE),
+                       (lambda: assets.verify(copy / "models/MUSICNN_LICENSE.md"),
+                        "models/MUSICNN_LICENSE.md")):
+        with pytest.raises(AssetError, match=f"assets/{name} has been altered"):
+            read()
+    assert assets.read_manifest() == assets.read_manifest(copy / assets.MANIFEST)
+    assert not deserialised
+
+
+def test_musicnn_networks_follow_the_assets_folder(copy, deserialised, monkeypatch):
+    monkeypatch.setattr(assets, "ASSETS_DIR", copy)
+    transfer.embedding_networks()
+    assert set(deserialised) == {copy / n for n in NETWORK_FILES}
+
+
+# --------------------------------------------------------------------------- unsafe content
+
+
+class Untrusted:
+    """A type no model file may hold; running any of its code on load would be a breach."""
+
+    ran = False
+
+    def __init__(self) -> None:
+        self.payload = "anything"
+
+    def __setstate__(self, state) -> None:  # noqa: ANN001
+        Untrusted.ran = True
+
+
+@pytest.mark.parametrize("model", ["knn", "transfer"])
+def test_skops_with_an_untrusted_type_is_refused_though_its_checksum_passes(
+    copy, monkeypatch, model
+):
+    """The manifest vouches for the bytes, not their safety: the skops allow-list still holds."""
+    import skops.io as sio
+
+    monkeypatch.setattr(classify, "_CACHE", {})
+    path = model_path(model, assets_dir=copy)
+    name = path.relative_to(copy).as_posix()
+    sio.dump({"model": model, "format": 1, "pipeline": Untrusted(), "best_params": {}}, path)
+    assets.record([path], command=MANIFEST[name]["command"], data=MANIFEST[name]["data"],
+                  root=copy)
+    assets.verify(path, root=copy)
+    with pytest.raises(AssetError, match="does not trust") as info:
+        load_model(model, assets_dir=copy)
+    assert f"{Untrusted.__module__}.{Untrusted.__qualname__}" in str(info.value)
+    assert not Untrusted.ran
+    assert not classify._CACHE
+
+
+@pytest.mark.slow
+def test_keras_with_a_lambda_layer_is_refused_though_its_checksum_passes(copy, monkeypatch):
+    """Safe mode refuses a Lambda layer (arbitrary Python bytecode) in a bundled .keras."""
+    keras = pytest.importorskip("keras")
+
+    monkeypatch.setattr(classify, "_CACHE", {})
+    inputs = keras.Input(shape=(187, 96), name="logmel")
+    x = keras.layers.Lambda(lambda t: t * 2.0, name="code")(inputs)
+    outputs = keras.layers.Dense(10, activation="softmax")(keras.layers.Flatten()(x))
+    path = model_path("cnn", assets_dir=copy)
+    keras.Model(inputs, outputs, name="cnn").save(path)
+    assets.record([path], command=MANIFEST["models/cnn.keras"]["command"],
+                  data=MANIFEST["models/cnn.keras"]["data"], root=copy)
+    with pytest.raises(AssetError, match="(?i)lambda") as info:
+        load_model("cnn", assets_dir=copy)
+    assert "could not be loaded safely" in str(info.value)
+    assert not classify._CACHE
+
+
+# --------------------------------------------------------------------------- the CLI
+
+
+def test_mgc_assets_dir_points_the_cli_at_the_tampered_copy(copy):
+    """End to end through the environment: `report` with MGC_ASSETS_DIR on a tampered copy."""
+    _rewrite(copy / "evaluation" / "lstm.json", "flipped byte")
+    env = {**os.environ, "MGC_ASSETS_DIR": str(copy)}
+    done = subprocess.run([sys.executable, "-m", "mgc_core", "report"], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "assets/evaluation/lstm.json has been altered" in done.stderr
+    assert str(copy.resolve()) in done.stderr  # the folder in use is named
+    assert MANIFEST["evaluation/lstm.json"]["command"] in done.stderr
+
+
+# --------------------------------------------------------------------------- the pages
+
+
+@pytest.fixture()
+def app_on_copy(copy, monkeypatch):
+    """Run one page alone, on the tampered copy (as MGC_ASSETS_DIR=<copy> would)."""
+    monkeypatch.setattr(sys, "path", [str(ROOT), *sys.path])  # `ui` for the page run alone
+    monkeypatch.setattr(assets, "ASSETS_DIR", copy)
+    monkeypatch.setattr(classify, "_CACHE", {})  # intact models loaded from the copy stay here
+    monkeypatch.delenv("MGC_GTZAN_DIR", raising=False)
+
+    def run(page: str) -> AppTest:
+        at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=TIMEOUT)
+        at.run()
+        return at
+
+    return run
+
+
+def _one_error_names(at: AppTest, name: str) -> str:
+    assert not at.exception, at.exception
+    errors = [e for e in messages(at, "error") if f"assets/{name}" in e]
+    assert len(errors) == 1, messages(at, "error")
+    assert "has been altered" in errors[0] and "git checkout" in errors[0]
+    assert MANIFEST[name]["command"] in errors[0]
+    return errors[0]
+
+
+def test_models_page_names_the_altered_evaluation(copy, app_on_copy):
+    _rewrite(copy / "evaluation" / "lstm.json", "flipped byte")
+    at = app_on_copy("models")
+    _one_error_names(at, "evaluation/lstm.json")
+    assert at.title[0].value.startswith("Models")
+
+
+def test_dataset_page_names_the_altered_map_and_still_explains_the_dataset(copy, app_on_copy):
+    _rewrite(copy / datamap.MAP_FILE, "truncated")
+    at = app_on_copy("dataset")
+    _one_error_names(at, datamap.MAP_FILE)
+    assert any("No GTZAN dataset is configured" in m for m in messages(at, "info"))
+    assert any(h.value == "Maps of the clips" for h in at.subheader)
+
+
+@pytest.mark.parametrize("name", ["evaluation/knn.json", "models/MUSICNN_LICENSE.md"])
+def test_about_page_names_the_altered_file_and_renders_the_rest(copy, app_on_copy, name):
+    _rewrite(copy / name, "appended byte")
+    at = app_on_copy("about")
+    _one_error_names(at, name)
+    text = "\n".join(m.value for m in at.markdown)
+    assert "never stored on disk" in text and "Tzanetakis and P. Cook" in text
+    assert [m.value for m in at.metric][:1] == [str(MANIFEST["models/knn.skops"]["data"]
+                                                    ["n_clips"])]
+
+
+def test_classify_page_names_the_altered_model_and_keeps_the_input_panel(copy, app_on_copy):
+    _rewrite(copy / "models" / "knn.skops", "flipped byte")
+    at = app_on_copy("classify")
+    at.selectbox(key="input_signal").set_value("drum_pattern")
+    at.button(key="input_signal_go").click()
+    at.run()
+    _one_error_names(at, "models/knn.skops")
+    assert at.selectbox(key="input_signal").value == "drum_pattern"  # the panel is still there
+    assert not any(h.value.startswith("Verdict") for h in at.subheader)
+    assert not classify._CACHE  # refused before loading: nothing was cached
+
+
+def test_stored_evaluation_errors_name_the_altered_file(copy, monkeypatch):
+    """What the Classify page can show for an altered evaluation (it quotes their scores)."""
+    monkeypatch.setattr(sys, "path", [str(ROOT), *sys.path])
+    from ui import results
+
+    monkeypatch.setattr(assets, "ASSETS_DIR", copy)
+    before = results.stored_evaluation_errors()  # the intact copy's (a stale schema, if any)
+    assert not any("knn.json" in e or "cnn.json" in e for e in before)
+    assert results.stored_balanced_accuracy("knn") is not None
+    _rewrite(copy / "evaluation" / "knn.json", "flipped byte")
+    (copy / "evaluation" / "cnn.json").unlink()  # not built: not an error
+    new = [e for e in results.stored_evaluation_errors() if e not in before]
+    assert len(new) == 1 and "assets/evaluation/knn.json has been altered" in new[0]
+    assert results.stored_balanced_accuracy("knn") is None  # the cached good read is not reused
+    assert results.stored_balanced_accuracy("cnn") is None
