@@ -245,9 +245,12 @@ def load_audio(
     max_seconds = _check_max_seconds(max_seconds)
     with _OpenSource(source) as (stream, name):
         label = repr(name) if name else "the audio data"
-        start = stream.tell()
-        head = stream.read(_SNIFF_BYTES)
-        stream.seek(start)
+        try:
+            start = stream.tell()
+            head = stream.read(_SNIFF_BYTES)
+            stream.seek(start)
+        except (OSError, ValueError) as err:
+            raise _cannot_read(label, err) from err
         if not head:
             raise AudioError(
                 f"{label} is empty (0 bytes). Upload or choose the file again; "
@@ -385,7 +388,10 @@ class _OpenSource:
             if _is_seekable(source):
                 self._restore = (source, source.tell())
                 return source, name
-            self._owned = io.BytesIO(source.read())
+            try:
+                self._owned = io.BytesIO(source.read())
+            except (OSError, ValueError) as err:
+                raise _cannot_read(repr(name) if name else "the file object", err) from err
             return self._owned, name
         hint = (
             " To wrap samples you already have, use Audio(samples, sr=...)."
@@ -554,9 +560,12 @@ def _decode(stream: IO[bytes], *, start: int, label: str, max_seconds: float) ->
         if decoded is not None and decoded.samples.size:
             return decoded
         sf_problem = "left to FFmpeg" if decoded is None else "opened, but found no samples"
-    stream.seek(start)
-    exact_mp3 = _has_mp3_length_header(stream)
-    stream.seek(start)
+    try:
+        stream.seek(start)
+        exact_mp3 = _has_mp3_length_header(stream)
+        stream.seek(start)
+    except (OSError, ValueError) as err:  # a file object that fails: not the data's fault
+        raise _cannot_read(label, err) from err
     try:
         return _decode_pyav(stream, label=label, max_seconds=max_seconds, exact_mp3=exact_mp3)
     except _DECODE_ERRORS as err:
@@ -564,6 +573,13 @@ def _decode(stream: IO[bytes], *, start: int, label: str, max_seconds: float) ->
     raise AudioError(
         f"{label} could not be decoded as audio: it is corrupt, truncated, or in a format "
         f"mgc cannot read (soundfile: {sf_problem}; FFmpeg: {av_problem}). {_WHAT_TO_DO}"
+    )
+
+
+def _cannot_read(label: str, err: BaseException) -> AudioError:
+    return AudioError(
+        f"cannot read {label}: {_describe(err)}. Check that the file is still there (not on "
+        "a drive that was disconnected) and try again."
     )
 
 
@@ -617,8 +633,81 @@ def _soundfile_label(fmt: str, subtype: str) -> str:
     return f"{'WAV' if fmt == 'WAVEX' else fmt} ({subtype})"
 
 
+class _VirtualIO:
+    """A binary stream as libsndfile's virtual I/O should see it: callbacks never raise.
+
+    soundfile calls ``seek``, ``tell`` and ``readinto`` from C callbacks, where a
+    Python exception is printed ("Exception ignored from cffi callback") and replaced
+    by 0, which libsndfile takes for a successful seek to the start or an end of file.
+    A corrupt header can ask for a seek before the start of the file: here that seek
+    fails as ``lseek`` does (the position stays, and -1 is reported). Any other
+    error of the underlying stream is kept in :attr:`error` for the caller to raise.
+    """
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._stream = stream
+        self._refused = False
+        self.error: BaseException | None = None
+
+    def _keep(self, err: Exception) -> None:
+        if self.error is None:
+            self.error = err
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        try:
+            if whence == io.SEEK_CUR:
+                offset += self._stream.tell()
+            elif whence == io.SEEK_END:
+                offset += self._stream.seek(0, io.SEEK_END)
+            elif whence != io.SEEK_SET:
+                offset = -1
+            if offset < 0:
+                self._refused = True  # reported by the tell() that soundfile calls next
+                return -1
+            return self._stream.seek(offset)
+        except Exception as err:  # noqa: BLE001 - carried to the caller, see raise_error
+            self._keep(err)
+            self._refused = True
+            return -1
+
+    def tell(self) -> int:
+        if self._refused:
+            self._refused = False
+            return -1
+        try:
+            return self._stream.tell()
+        except Exception as err:  # noqa: BLE001 - carried to the caller
+            self._keep(err)
+            return -1
+
+    def readinto(self, buffer: Any) -> int:
+        try:
+            data = self._stream.read(len(buffer))
+        except Exception as err:  # noqa: BLE001 - carried to the caller
+            self._keep(err)
+            return 0
+        buffer[: len(data)] = data
+        return len(data)
+
+    def raise_error(self) -> None:
+        """Raise the first error of the underlying stream, if there was one."""
+        if self.error is not None:
+            raise self.error
+
+
 def _decode_soundfile(stream: IO[bytes], *, label: str, max_seconds: float) -> _Decoded | None:
     """Decode with libsndfile; ``None`` for MP3, which :func:`_decode` leaves to PyAV."""
+    vio = _VirtualIO(stream)
+    try:
+        decoded = _read_soundfile(vio, label=label, max_seconds=max_seconds)
+    except _DECODE_ERRORS:
+        vio.raise_error()  # a failing stream explains more than libsndfile's error
+        raise
+    vio.raise_error()
+    return decoded
+
+
+def _read_soundfile(stream: _VirtualIO, *, label: str, max_seconds: float) -> _Decoded | None:
     with sf.SoundFile(stream) as f:
         if f.format == "MP3":
             return None

@@ -280,3 +280,54 @@ def test_only_mgc_errors_escape(tmp_path):
     for source in (b"\x00" * 10, b"RIFF", b"OggS" + bytes(100), b"fLaC" + bytes(100), tmp_path):
         with pytest.raises(MGCError):
             load_audio(source)
+
+
+# ----------------------------------------------------------------------------- found by fuzzing
+# tests/test_audio_fuzz.py feeds random and mutated files to load_audio; the exact inputs
+# it found a problem with are kept here.
+
+
+def test_aiff_cut_inside_comm_makes_no_callback_error(monkeypatch):
+    # libsndfile asks its virtual I/O to seek to offset -1 on this 22-byte AIFF (the COMM
+    # chunk promises 18 bytes and gets 2). BytesIO.seek raised ValueError inside soundfile's
+    # cffi callback, which printed "Exception ignored from cffi callback" and told
+    # libsndfile the seek had worked. Now the seek fails as lseek does, silently.
+    import sys
+
+    data = b"FORM\x00\x00\x00\x00AIFFCOMM\x00\x00\x00\x12\x00\x02"
+    unraisable = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    with pytest.raises(AudioError, match="could not be decoded as audio") as info:
+        load_audio(data)
+    assert "convert it to WAV or FLAC" in str(info.value)
+    assert not unraisable, [u.exc_value for u in unraisable]
+
+
+class _FailingStream(io.BytesIO):
+    """A seekable file object whose reads fail past ``fail_at`` bytes (a drive unplugged)."""
+
+    def __init__(self, data: bytes, fail_at: int) -> None:
+        super().__init__(data)
+        self.fail_at = fail_at
+
+    def read(self, size=-1):
+        if self.tell() >= self.fail_at:
+            raise OSError("Input/output error")
+        return super().read(size)
+
+    def readinto(self, buffer):
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+@pytest.mark.parametrize("fail_at", [0, 100, 5000])
+def test_a_file_object_that_fails_to_read_gives_an_audio_error(tone_wav, monkeypatch, fail_at):
+    import sys
+
+    unraisable = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    stream = _FailingStream(tone_wav, fail_at)
+    with pytest.raises(AudioError, match="Input/output error"):
+        load_audio(stream)
+    assert not unraisable, [u.exc_value for u in unraisable]

@@ -497,3 +497,120 @@ def test_real_manifest_and_validate(real: GTZAN) -> None:
     assert rates.count(22050) == 491 and rates.count(16000) == 30
     report = real.validate()
     assert report.ok, report
+
+
+# --------------------------------------------------------------------------- escapes
+# Track ids and file parameters never reach files outside the dataset root.
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "../../etc/passwd", "blues.00000/../../x", "blues.00000/../../../etc/passwd",
+        "blues.00000\\..\\..\\x", "blues/../blues.00000", "./blues.00000",
+        "blues.00000/", "blues.00000\x00", "blues.00000\x00.wav", "blues.00000/.",
+        "blues.\uff10\uff10\uff10\uff10\uff10",  # fullwidth digits
+        "~/blues.00000", "%2e%2e/blues.00000",
+    ],
+)
+def test_path_like_ids_are_refused(tree: Path, bad: str) -> None:
+    with pytest.raises(ParameterError, match="Malformed GTZAN track id") as info:
+        GTZAN(tree).track(bad)
+    assert "e.g. 'blues.00012'" in str(info.value)
+
+
+def test_absolute_paths_are_refused_even_inside_the_root(tree: Path) -> None:
+    gtzan = GTZAN(tree)
+    inside = gtzan.track("blues.00000").path
+    for bad in (str(inside), str(inside.with_suffix("")), "/etc/passwd", inside):
+        with pytest.raises(ParameterError, match="Malformed GTZAN track id"):
+            gtzan.track(bad)  # type: ignore[arg-type]
+
+
+def test_a_very_long_id_gives_a_short_message(tree: Path) -> None:
+    with pytest.raises(ParameterError, match="Malformed GTZAN track id") as info:
+        GTZAN(tree).track("../" * 5000 + "etc/passwd")
+    assert len(str(info.value)) < 300
+
+
+def test_a_file_swapped_for_an_outside_link_after_the_scan_is_refused(tmp_path: Path) -> None:
+    root = make_tree(tmp_path / "gtzan")
+    outside = tmp_path / "outside" / "secret.wav"
+    _write_wav(outside)
+    gtzan = GTZAN(root)
+    assert "blues.00001" in gtzan.tracks  # scanned while it was a real file
+    victim = root / "genres" / "blues" / "blues.00001.wav"
+    victim.unlink()
+    victim.symlink_to(outside)
+    with pytest.raises(ParameterError, match="resolves outside the dataset root") as info:
+        gtzan.track("blues.00001")
+    assert "refusing to read it" in str(info.value)
+    assert gtzan.track("blues.00000").path.is_relative_to(gtzan.root)  # the others still work
+
+
+def test_relative_and_dotdot_links_out_of_the_root_are_ignored(tmp_path: Path) -> None:
+    root = make_tree(tmp_path / "gtzan")
+    _write_wav(tmp_path / "outside" / "x.wav")
+    blues = root / "genres" / "blues"
+    (blues / "blues.00010.wav").symlink_to(Path("..", "..", "..", "outside", "x.wav"))
+    (blues / "blues.00011.wav").symlink_to(blues / ".." / ".." / ".." / "outside" / "x.wav")
+    # a chain: an inside link to an inside link that leads out
+    (root / "hop.wav").symlink_to(tmp_path / "outside" / "x.wav")
+    (blues / "blues.00012.wav").symlink_to(root / "hop.wav")
+    gtzan = GTZAN(root)
+    for track_id in ("blues.00010", "blues.00011", "blues.00012"):
+        assert track_id not in gtzan.tracks
+        with pytest.raises(ParameterError, match="not in the GTZAN copy"):
+            gtzan.track(track_id)
+    assert all(t.path.is_relative_to(gtzan.root) for t in gtzan.tracks.values())
+
+
+def test_link_loops_and_dangling_links_are_skipped(tmp_path: Path) -> None:
+    # Path.resolve() raises RuntimeError on a loop before Python 3.13: it must not escape.
+    root = make_tree(tmp_path / "gtzan")
+    blues = root / "genres" / "blues"
+    (blues / "blues.00020.wav").symlink_to("blues.00020.wav")  # itself
+    (blues / "blues.00021.wav").symlink_to("blues.00022.wav")  # a two-link cycle
+    (blues / "blues.00022.wav").symlink_to("blues.00021.wav")
+    (blues / "blues.00023.wav").symlink_to(tmp_path / "nowhere.wav")  # dangling
+    (root / "genres" / "jazz").symlink_to("jazz", target_is_directory=True)  # folder loop
+    gtzan = GTZAN(root)
+    assert list(gtzan.tracks) == sorted(IDS)
+    assert gtzan.validate().checked == len(IDS)
+
+
+def test_a_track_swapped_for_a_link_loop_after_the_scan_is_refused(tmp_path: Path) -> None:
+    root = make_tree(tmp_path / "gtzan")
+    gtzan = GTZAN(root)
+    assert "rock.00016" in gtzan.tracks
+    victim = root / "genres" / "rock" / "rock.00016.wav"
+    victim.unlink()
+    victim.symlink_to(victim.name)
+    with pytest.raises(ParameterError, match="loop of symbolic links"):
+        gtzan.track("rock.00016")
+
+
+def test_list_entries_with_paths_give_ids_only(tree: Path) -> None:
+    # A list line is reduced to its last component and must then be an id: never opened.
+    with (tree / "splits" / "test_filtered.txt").open("w") as handle:
+        handle.write("../../../etc/passwd\n/etc/shadow\nblues/../../../outside/blues.00001.wav\n")
+    gtzan = GTZAN(tree)
+    assert gtzan.split_ids()["test"] == ["blues.00001"]
+    assert gtzan.track("blues.00001").path.is_relative_to(gtzan.root)
+    assert any("passwd" in entry for entry in gtzan.validate().bad_list_entries)
+
+
+def test_bad_folder_parameters_give_typed_errors(tmp_path: Path) -> None:
+    root = make_tree(tmp_path / "gtzan")
+    with pytest.raises(DatasetNotFoundError, match="does not exist"):
+        GTZAN(str(root) + "\x00/../../etc")
+    with pytest.raises(DatasetNotFoundError, match="splits folder"):
+        GTZAN(root, splits_dir=str(root) + "\x00")
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    with pytest.raises(DatasetNotFoundError):
+        GTZAN(loop)
+    with pytest.raises(DatasetNotFoundError, match="splits folder"):
+        GTZAN(root, splits_dir=loop)
+    with pytest.raises(ParameterError, match="must be given as a str or a path"):
+        GTZAN(str(root).encode())  # type: ignore[arg-type]

@@ -1,4 +1,8 @@
-"""Classify several uploaded files at once: one table row per file, and its CSV."""
+"""Classify several uploaded files at once: one table row per file, and its CSV.
+
+File names are labels only (see :func:`mgc_core.uploads.display_name`); each file is
+checked against the upload size limit and the accepted extensions before decoding.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,8 @@ import streamlit as st
 from mgc_core.audio import SUPPORTED_EXTENSIONS
 from mgc_core.errors import MGCError
 from mgc_core.models import MODEL_NAMES
-from ui.input_panel import load_bytes
+from mgc_core.uploads import check_upload, display_name
+from ui.input_panel import load_bytes, md_escape, upload_limit_mb
 from ui.results import run_classify
 
 __all__ = ["batch_rows", "batch_section"]
@@ -26,18 +31,23 @@ def batch_rows(files, *, progress=None) -> list[dict]:  # noqa: ANN001
     Returns
     -------
     list of dict
-        One row per file, in upload order: ``file``, ``duration_s``, ``<model>`` and
-        ``<model> p`` (top genre and its probability) for each model, ``verdict`` and
-        ``verdict p`` (the ensemble), and ``error`` (empty unless the file failed).
+        One row per file, in upload order: ``file`` (the name, shortened and cleaned
+        for display), ``duration_s``, ``<model>`` and ``<model> p`` (top genre and its
+        probability) for each model, ``verdict`` and ``verdict p`` (the ensemble), and
+        ``error`` (empty unless the file failed).
     """
     rows = []
+    limit_mb = upload_limit_mb()
     for i, f in enumerate(files):
-        row: dict = {"file": f.name, "duration_s": None}
+        label = display_name(f.name)
+        row: dict = {"file": label, "duration_s": None}
         for name in MODEL_NAMES:
             row[name], row[f"{name} p"] = None, None
         row.update({"verdict": None, "verdict p": None, "error": ""})
         try:
-            audio = load_bytes(f.getvalue(), f.name)
+            data = f.getvalue()
+            check_upload(f.name, len(data), limit_mb=limit_mb)
+            audio = load_bytes(data, label)
             result = run_classify(audio.key, audio)
         except MGCError as err:
             row["error"] = str(err)
@@ -50,7 +60,8 @@ def batch_rows(files, *, progress=None) -> list[dict]:  # noqa: ANN001
             row["verdict p"] = round(float(result.ensemble.max()), 3)
         rows.append(row)
         if progress is not None:
-            progress.progress((i + 1) / len(files), text=f"{i + 1} of {len(files)}: {f.name}")
+            progress.progress((i + 1) / len(files),
+                              text=f"{i + 1} of {len(files)}: {md_escape(label)}")
     return rows
 
 

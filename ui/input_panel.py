@@ -4,6 +4,12 @@ Four sources (upload, microphone, a GTZAN clip, a built-in signal) end in one
 :class:`Selection` kept in ``st.session_state["selection"]``, so the chosen music
 persists across pages. Decoding is cached by the file's bytes, never by a path.
 Errors are shown with ``st.error`` and the previous selection is kept.
+
+An uploaded file's name is only a label (shortened and cleaned by
+:func:`mgc_core.uploads.display_name`, escaped for Markdown) and a hint for the
+player's MIME type; it is never used as a path, and nothing is written to disk.
+Uploads larger than ``server.maxUploadSize`` are refused here too, not only by
+Streamlit in the browser.
 """
 
 from __future__ import annotations
@@ -15,10 +21,11 @@ import streamlit as st
 
 from mgc_core.audio import SUPPORTED_EXTENSIONS, Audio, load_audio, to_wav_bytes
 from mgc_core.errors import MGCError
+from mgc_core.uploads import check_extension, check_upload_size, display_name, extension
 
 __all__ = [
     "Selection", "input_panel", "current_selection", "MAX_SECONDS", "load_bytes",
-    "gtzan_dataset", "select_gtzan_clip",
+    "gtzan_dataset", "select_gtzan_clip", "md_escape", "upload_limit_mb",
 ]
 
 #: Longest stretch of a file that is analysed (longer files are cut, with a warning).
@@ -59,8 +66,28 @@ class Selection:
 
 @st.cache_data(max_entries=16, show_spinner="Decoding audio…")
 def load_bytes(data: bytes, name: str) -> Audio:
-    """Decode ``data`` (any supported format) at the analysis rate, cached by content."""
+    """Decode ``data`` (any supported format) at the analysis rate, cached by content.
+
+    ``name`` is only part of the cache key (pass :func:`display_name` of the file's
+    name); the format is told from the bytes.
+    """
     return load_audio(data, sr=ANALYSIS_SR, max_seconds=MAX_SECONDS)
+
+
+def upload_limit_mb() -> int:
+    """Streamlit's ``server.maxUploadSize`` (MB), which the uploaders enforce in the browser."""
+    return st.get_option("server.maxUploadSize")
+
+
+_MD_SPECIAL = frozenset("\\`*_[]<>|~$:")
+
+
+def md_escape(text: str) -> str:
+    """Backslash-escape what Markdown (and Streamlit's :color[...] and $math$) would format.
+
+    For user-supplied text such as file names shown with ``st.markdown`` or ``st.error``.
+    """
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text)
 
 
 def current_selection() -> Selection | None:
@@ -78,7 +105,7 @@ def _fail(message: str) -> None:
 
 
 def _mime_for(name: str) -> str:
-    ext = os.path.splitext(name)[1].lower().lstrip(".")
+    ext = extension(name)
     return {
         "wav": "audio/wav", "mp3": "audio/mpeg", "ogg": "audio/ogg", "oga": "audio/ogg",
         "opus": "audio/ogg", "flac": "audio/flac", "m4a": "audio/mp4", "aac": "audio/aac",
@@ -87,14 +114,19 @@ def _mime_for(name: str) -> str:
 
 
 def _from_file_bytes(data: bytes, name: str, source: str, gtzan_id: str | None = None) -> None:
+    label = display_name(name)
     try:
-        audio = load_bytes(data, name)
+        if source == "upload":
+            check_extension(name)
+        if source in ("upload", "recording"):
+            check_upload_size(len(data), upload_limit_mb())
+        audio = load_bytes(data, label)
     except MGCError as err:
-        _fail(f"Could not use **{name}**: {err}")
+        _fail(f"Could not use **{md_escape(label)}**: {err}")
         return
     mime = _mime_for(name)
     playable = data if mime else to_wav_bytes(audio)
-    _set(Selection(audio, name, source, playable, mime or "audio/wav", gtzan_id))
+    _set(Selection(audio, label, source, playable, mime or "audio/wav", gtzan_id))
 
 
 def _on_upload() -> None:
@@ -110,7 +142,7 @@ def _on_record() -> None:
 
 
 def _upload_tab() -> None:
-    limit = st.get_option("server.maxUploadSize")
+    limit = upload_limit_mb()
     st.file_uploader(
         "Upload a song",
         type=list(SUPPORTED_EXTENSIONS),
@@ -183,10 +215,11 @@ def select_gtzan_clip(track_id: str) -> bool:
         path = dataset.track(track_id).path
         data = path.read_bytes()
     except MGCError as err:
-        _fail(f"Could not open {track_id}: {err}")
+        _fail(f"Could not open {md_escape(display_name(track_id))}: {err}")
         return False
     except OSError as err:
-        _fail(f"Could not read {track_id}: {err}. Check the files of the GTZAN dataset.")
+        _fail(f"Could not read {md_escape(display_name(track_id))}: {err}. "
+              "Check the files of the GTZAN dataset.")
         return False
     _from_file_bytes(data, path.name, "gtzan", gtzan_id=track_id)
     return current_selection() is not None and current_selection().gtzan_id == track_id
@@ -227,7 +260,7 @@ def _summary(selection: Selection) -> None:
     audio = selection.audio
     channels = {1: "mono", 2: "stereo"}.get(audio.original_channels,
                                             f"{audio.original_channels} channels")
-    st.markdown(f"**Now analysing:** {selection.label}")
+    st.markdown(f"**Now analysing:** {md_escape(selection.label)}")
     st.caption(
         f"{audio.duration:.1f} s · {audio.original_format} · "
         f"{audio.original_sr / 1000:g} kHz {channels} · analysed as mono at "

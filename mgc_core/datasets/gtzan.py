@@ -111,7 +111,8 @@ def _scan(audio_dir: Path, root: Path, *, first_only: bool = False) -> dict[str,
     """Map track id -> resolved file for the audio files of ``audio_dir``.
 
     Only regular files whose resolved path lies inside ``root`` are kept, so a
-    symbolic link (to a file or a genre folder) that leads outside is ignored.
+    symbolic link (to a file or a genre folder) that leads outside is ignored, and
+    so is a link that leads nowhere or in a loop.
     """
     found: dict[str, tuple[int, Path]] = {}
     for genre in GENRES:
@@ -129,8 +130,8 @@ def _scan(audio_dir: Path, root: Path, *, first_only: bool = False) -> dict[str,
             ext = match.group(3).lower()
             if ext not in _EXT_RANK:
                 continue
-            resolved = Path(entry.path).resolve()
-            if not resolved.is_relative_to(root) or not resolved.is_file():
+            resolved = _resolve_inside(Path(entry.path), root)
+            if resolved is None or not resolved.is_file():
                 continue
             track_id = f"{genre}.{match.group(2)}"
             rank = _EXT_RANK[ext]
@@ -141,8 +142,24 @@ def _scan(audio_dir: Path, root: Path, *, first_only: bool = False) -> dict[str,
     return {track_id: found[track_id][1] for track_id in sorted(found)}
 
 
+def _resolve_inside(path: Path, root: Path) -> Path | None:
+    """``path`` with every symbolic link followed, or None if that leaves ``root``.
+
+    A link loop (RuntimeError before Python 3.13, OSError since) also gives None.
+    """
+    try:
+        resolved = path.resolve()
+    except (OSError, RuntimeError):
+        return None
+    return resolved if resolved.is_relative_to(root) else None
+
+
 def _locate(path: str | os.PathLike[str] | None = None) -> tuple[Path, Path]:
     """Return ``(root, audio_dir)``, both resolved; see :func:`find_root`."""
+    if path is not None and not isinstance(path, (str, os.PathLike)):
+        raise ParameterError(
+            f"The GTZAN folder must be given as a str or a path; got {type(path).__name__}."
+        )
     if path is None or str(path) == "":
         env = os.environ.get(ENV_VAR, "").strip()
         if not env:
@@ -441,13 +458,17 @@ class GTZAN:
         if splits_dir is None:
             self.splits_dir = self.root / "splits"
         else:
-            self.splits_dir = Path(splits_dir).expanduser().resolve()
-            if not self.splits_dir.is_dir():
+            try:
+                splits: Path | None = Path(splits_dir).expanduser().resolve()
+            except (OSError, RuntimeError, ValueError):  # a link loop, a NUL in the name
+                splits = None
+            if splits is None or not splits.is_dir():
                 raise DatasetNotFoundError(
                     f"The GTZAN splits folder {str(splits_dir)!r} does not exist: pass the "
                     f"folder that holds train_filtered.txt etc., or leave splits_dir unset "
                     f"to use {str(self.root / 'splits')!r}."
                 )
+            self.splits_dir = splits
 
     def __repr__(self) -> str:
         return f"GTZAN(root={str(self.root)!r}, audio_dir={str(self.audio_dir)!r})"
@@ -483,8 +504,10 @@ class GTZAN:
             file for it.
         """
         if not isinstance(track_id, str) or not TRACK_ID_RE.fullmatch(track_id):
+            shown = repr(track_id)
+            shown = shown if len(shown) <= 60 else shown[:59] + "…"
             raise ParameterError(
-                f"Malformed GTZAN track id {track_id!r}: expected '<genre>.<5 digits>' "
+                f"Malformed GTZAN track id {shown}: expected '<genre>.<5 digits>' "
                 f"with a genre among {', '.join(GENRES)}, e.g. 'blues.00012'."
             )
         track = self.tracks.get(track_id)
@@ -493,10 +516,11 @@ class GTZAN:
                 f"Track {track_id!r} is not in the GTZAN copy at {str(self.root)!r} "
                 f"({len(self.tracks)} tracks present; see GTZAN.track_ids())."
             )
-        if not track.path.resolve().is_relative_to(self.root):  # moved since the scan
+        if _resolve_inside(track.path, self.root) is None:  # replaced since the scan
             raise ParameterError(
-                f"Track {track_id!r} resolves outside the dataset root {str(self.root)!r}; "
-                f"refusing to read it."
+                f"Track {track_id!r} resolves outside the dataset root {str(self.root)!r} "
+                "(or into a loop of symbolic links); refusing to read it. Replace the link "
+                "with the audio file itself."
             )
         return track
 
