@@ -3,9 +3,9 @@
 :func:`classify` resamples the audio to 16 kHz and analyses it **once**
 (:func:`~mgc_core.models.frontend.analyse`); every model reads its inputs from that
 front end, predicts segment probabilities and pools them into a clip verdict
-(:func:`~mgc_core.models.frontend.pool_segments`). The ensemble is the soft vote of
-the models run (:data:`mgc_core.training.ENSEMBLE_RULE`, the rule that
-``assets/evaluation/ensemble.json`` scores).
+(:func:`~mgc_core.models.frontend.pool_segments`). The ensemble is the weighted
+soft vote of the models run (:mod:`mgc_core.ensemble`), with the weights stored in
+``assets/evaluation/ensemble.json`` beside the nested evaluation that scores the rule.
 
 Bundled models are checked against ``assets/manifest.json``
 (:func:`mgc_core.assets.verify`) and loaded once per process (:func:`load_model`).
@@ -26,7 +26,7 @@ import os
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -41,9 +41,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from mgc_core.audio import Audio
     from mgc_core.models.base import GenreModel
 
-__all__ = ["ModelResult", "Result", "classify", "load_model", "model_path", "clear_cache"]
+__all__ = [
+    "ModelResult", "Result", "classify", "load_model", "model_path", "ensemble_weights",
+    "clear_cache",
+]
 
-_CACHE: dict[str, GenreModel] = {}
+_CACHE: dict[str, Any] = {}
 _LOCK = threading.Lock()
 
 
@@ -96,11 +99,13 @@ class Result:
     models : mapping of str to ModelResult
         By model name, in the order run (read-only).
     ensemble : np.ndarray [shape=(10,)]
-        Mean of the models' clip probabilities (soft vote).
+        Weighted mean of the models' clip probabilities (weighted soft vote).
     seconds : float
         Total time, analysis included.
     analysis_seconds : float
         Time of the shared resampling and analysis.
+    ensemble_weights : mapping of str to float
+        The weight of each model in the ensemble (they sum to 1).
     """
 
     duration_s: float
@@ -109,6 +114,7 @@ class Result:
     ensemble: np.ndarray
     seconds: float
     analysis_seconds: float = 0.0
+    ensemble_weights: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def genre(self) -> str:
@@ -136,7 +142,9 @@ class Result:
             }
             for name, r in self.models.items()
         }
-        out["ensemble"] = {"genre": self.genre, "probabilities": named(self.ensemble)}
+        out["ensemble"] = {"genre": self.genre, "probabilities": named(self.ensemble),
+                           "weights": {m: round(float(w), 6)
+                                       for m, w in self.ensemble_weights.items()}}
         out["seconds"] = round(self.seconds, 4)
         return out
 
@@ -193,6 +201,29 @@ def load_model(name: str, *, assets_dir: str | os.PathLike | None = None) -> Gen
         return _CACHE[key]
 
 
+def ensemble_weights(
+    names: Sequence[str], *, assets_dir: str | os.PathLike | None = None
+) -> np.ndarray:
+    """The ensemble weights of the models ``names`` (read once per process).
+
+    See :func:`mgc_core.ensemble.bundled_weights`.
+
+    Raises
+    ------
+    AssetError
+        If ``assets/evaluation/ensemble.json`` is missing, altered or holds no weights.
+    """
+    from mgc_core import assets
+    from mgc_core.ensemble import bundled_weights
+
+    root = Path(assets_dir) if assets_dir is not None else assets.ASSETS_DIR
+    key = f"ensemble:{','.join(names)}@{root.resolve()}"
+    with _LOCK:
+        if key not in _CACHE:
+            _CACHE[key] = bundled_weights(names, assets_dir=root)
+        return _CACHE[key]
+
+
 def clear_cache() -> None:
     """Forget the loaded models (e.g. after retraining in the same process)."""
     with _LOCK:
@@ -221,19 +252,20 @@ def classify(
     -------
     Result
         ``duration_s``, ``segment_times`` (n, 2), per model clip and segment
-        probabilities, top genre and seconds, the ensemble's probabilities and the
-        total time.
+        probabilities, top genre and seconds, the ensemble's probabilities and
+        weights, and the total time.
 
     Raises
     ------
     ParameterError
         If ``audio`` is not an :class:`~mgc_core.audio.Audio` or a model name is unknown.
     AssetError
-        If a model is not bundled or its file is missing or altered.
+        If a model or the ensemble's weights are not bundled, or a file is missing or
+        altered.
     """
     from mgc_core.audio import Audio
+    from mgc_core.ensemble import ensemble_probabilities
     from mgc_core.models.frontend import analyse, pool_segments, segment_times, to_model_rate
-    from mgc_core.training import ensemble_probabilities
 
     start = time.perf_counter()
     if not isinstance(audio, Audio):
@@ -247,6 +279,7 @@ def classify(
     if not names:
         raise ParameterError(f"No model given: choose among {', '.join(MODEL_NAMES)}.")
     loaded = {name: load_model(name, assets_dir=assets_dir) for name in names}
+    weights = ensemble_weights(names, assets_dir=assets_dir)
     t0 = time.perf_counter()
     front = analyse(to_model_rate(audio.samples, audio.sr))
     analysis_seconds = time.perf_counter() - t0
@@ -259,7 +292,7 @@ def classify(
             name=name, probabilities=_readonly(clip), segment_probabilities=_readonly(seg),
             genre=GENRES[int(np.argmax(clip))], seconds=time.perf_counter() - t0,
         )
-    ensemble = ensemble_probabilities([r.probabilities for r in results.values()])
+    ensemble = ensemble_probabilities([r.probabilities for r in results.values()], weights)
     return Result(
         duration_s=float(audio.duration),
         segment_times=_readonly(segment_times(front.n_segments)),
@@ -267,4 +300,5 @@ def classify(
         ensemble=_readonly(ensemble),
         seconds=time.perf_counter() - start,
         analysis_seconds=analysis_seconds,
+        ensemble_weights=MappingProxyType({n: float(w) for n, w in zip(names, weights)}),
     )

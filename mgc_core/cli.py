@@ -132,7 +132,8 @@ def _print_evaluation_table(records: dict, *, markdown: bool = False) -> None:
         ba, spread = rec["balanced_accuracy"], rec["seeds"]["balanced_accuracy"]
         rows.append((
             name, f"{ba['value']:.3f}", "[{:.3f}, {:.3f}]".format(*ba["ci95"]),
-            "{:.3f} ± {:.3f}".format(spread["mean"], spread["std"]),
+            ("{:.3f} ± {:.3f}".format(spread["mean"], spread["std"])
+             if len(spread["values"]) > 1 else "one seed"),
             f"{rec['accuracy']['value']:.3f}", f"{rec['macro_f1']['value']:.3f}",
         ))
     if markdown:
@@ -145,6 +146,11 @@ def _print_evaluation_table(records: dict, *, markdown: bool = False) -> None:
         for row in (header, *rows):
             print(" ".join(f"{cell:<{w}}" if i == 0 else f"{cell:>{w}}"
                            for i, (cell, w) in enumerate(zip(row, widths))))
+    weights = records.get("ensemble", {}).get("weights")
+    if weights:
+        print()
+        print("ensemble weights (chosen by nested cross-validation; the app uses these): "
+              + ", ".join(f"{m} {w:.1f}" for m, w in weights.items()))
     leaky = records.get("knn", {}).get("leaky")
     if leaky:
         print()
@@ -353,7 +359,9 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="the GTZAN folder (default: $MGC_GTZAN_DIR)")
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2],
                    help="fold seeds of the repeated cross-validation (default: 0 1 2)")
-    p.add_argument("--models", nargs="+", choices=MODEL_NAMES, default=None, help=models_help)
+    p.add_argument("--models", nargs="+", choices=(*MODEL_NAMES, "ensemble"), default=None,
+                   help=models_help + "; 'ensemble' alone rebuilds the ensemble (nested "
+                   "weights) from the stored evaluations of the four models")
     p.add_argument("--out", default=None,
                    help="assets folder (default: the assets/ folder of the repository)")
     p.add_argument("--cache", default=None,

@@ -486,8 +486,14 @@ def validate_evaluation(d: Any) -> dict[str, Any]:
             raise _fail("'leaky' must be an object")
         for key in ("segment_level", "clip_level", "honest_segment_level"):
             _check_plain_metrics(leaky.get(key), f"leaky.{key}")
-    if d["model"] == "ensemble" and not isinstance(d.get("rule"), str):
-        raise _fail("the ensemble record needs a 'rule' describing how it votes")
+    if d["model"] == "ensemble":
+        if not isinstance(d.get("rule"), str):
+            raise _fail("the ensemble record needs a 'rule' describing how it votes")
+        weights = d.get("weights")
+        if (not isinstance(weights, Mapping) or not weights
+                or not all(_number(v) and v >= 0 for v in weights.values())
+                or not sum(weights.values()) > 0):
+            raise _fail("the ensemble record needs 'weights': {model: non-negative number}")
     return d
 
 

@@ -49,7 +49,9 @@ for name in MODEL_NAMES:
 st.caption(
     f"All four analyse the music at {KHZ}, cut into {SEG} segments, and give one probability "
     "per genre for each segment; a clip's verdict pools its segments. The verdict of the app "
-    "is the ensemble, the average of the four models' probabilities."
+    "is the ensemble, a weighted average of the four models' probabilities; the weights "
+    "were chosen on songs the models had not seen (the Models page shows them and how "
+    "the rule scores)."
 )
 
 

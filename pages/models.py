@@ -18,7 +18,7 @@ from mgc_core.models import MODEL_NAMES, MODEL_TITLES
 from ui.input_panel import gtzan_dataset, select_gtzan_clip
 
 NAMES = (*MODEL_NAMES, "ensemble")
-TITLES = {**MODEL_TITLES, "ensemble": "Ensemble (soft vote of the four)"}
+TITLES = {**MODEL_TITLES, "ensemble": "Ensemble (weighted soft vote of the four)"}
 SHORT = {name: TITLES[name].partition(" ")[0] for name in NAMES}
 METRIC_TITLES = {"accuracy": "Accuracy", "balanced_accuracy": "Balanced accuracy",
                  "macro_f1": "Macro-F1"}
@@ -109,6 +109,17 @@ def _model_tab(name: str, rec: dict) -> None:
     st.markdown(f"**{TITLES[name]}**")
     if name == "ensemble":
         st.caption(rec["rule"])
+        weights = {"used by the app": rec["weights"],
+                   **{f"chosen for test fold {f}": w
+                      for f, w in sorted(rec.get("weights_by_fold", {}).items())}}
+        st.markdown("**Weights** of each model in the vote: the app's, and the ones chosen "
+                    "inside each training part for its test fold (they should look alike; "
+                    "if they swing, the choice is noisy).")
+        short = {m: TITLES[m].partition(" ")[0] for m in rec["weights"]}
+        st.dataframe(100 * pd.DataFrame(weights).T.rename(columns=short),
+                     key="ensemble_weights",
+                     column_config={c: st.column_config.NumberColumn(format="%.0f%%")
+                                    for c in short.values()})
     for col, m in zip(st.columns(len(METRICS)), METRICS):
         col.metric(METRIC_TITLES[m], f"{rec[m]['value']:.1%}", _ci(rec[m]), help=METRIC_HELP[m],
                    delta_color="off", delta_arrow="off")

@@ -67,7 +67,25 @@ def make_fake_assets(root: Path, names=MODEL_NAMES) -> Path:  # noqa: ANN001
         assets.record([root / "models" / FAKES[name].file_name],
                       command=f"python -m mgc_core train --gtzan DIR --models {name}",
                       data="fake", root=root)
+    write_fake_ensemble(root)
     return root
+
+
+#: Ensemble weights of the fake assets (unequal, so the tests see them applied).
+FAKE_WEIGHTS = {"knn": 0.1, "cnn": 0.2, "lstm": 0.3, "transfer": 0.4}
+
+
+def write_fake_ensemble(root: Path, weights=FAKE_WEIGHTS) -> None:  # noqa: ANN001
+    """A valid ``evaluation/ensemble.json`` holding ``weights``, recorded in the manifest."""
+    from mgc_core import evaluation as ev
+
+    protocol = {"name": "grouped-cv", "description": "fake", "n_splits": 5,
+                "fold_seeds": [0], "groups": ev.GROUPS}
+    clips = [{"id": f"{g}.00000", "genre": g, "probabilities": np.eye(10)[i], "fold": i % 5}
+             for i, g in enumerate(GENRES)]
+    record = ev.evaluation_record("ensemble", protocol, clips, n_resamples=10, extra={
+        "rule": "fake", "members": list(MODEL_NAMES), "weights": dict(weights)})
+    ev.write_evaluation(record, assets_dir=root)
 
 
 @pytest.fixture()
@@ -98,11 +116,26 @@ def test_result_shape_and_ensemble(fakes):
         assert r.probabilities.shape == (10,) and r.segment_probabilities.shape == (2, 10)
         assert r.genre == GENRES[i] and r.seconds >= 0
         assert r.top(2)[0] == (GENRES[i], pytest.approx(r.probabilities[i]))
-    members = np.mean([result.models[n].probabilities for n in MODEL_NAMES], axis=0)
+    members = sum(FAKE_WEIGHTS[n] * result.models[n].probabilities for n in MODEL_NAMES)
     np.testing.assert_allclose(result.ensemble, members, rtol=1e-6)
+    assert dict(result.ensemble_weights) == pytest.approx(FAKE_WEIGHTS)
+    assert result.to_dict()["ensemble"]["weights"] == pytest.approx(FAKE_WEIGHTS)
     assert result.seconds >= result.analysis_seconds > 0
     # One analysis shared by all models.
     assert len(set(ConstantModel.fronts)) == 1 and len(ConstantModel.fronts) == 4
+
+
+def test_a_subset_of_models_renormalises_the_weights(fakes):
+    result = classify.classify(_audio(), models=("cnn", "transfer"))
+    assert dict(result.ensemble_weights) == pytest.approx({"cnn": 1 / 3, "transfer": 2 / 3})
+    expected = (result.models["cnn"].probabilities + 2 * result.models["transfer"].probabilities) / 3
+    np.testing.assert_allclose(result.ensemble, expected, rtol=1e-6)
+
+
+def test_missing_ensemble_weights_say_how_to_rebuild(fakes):
+    (fakes / "evaluation" / "ensemble.json").unlink()
+    with pytest.raises(AssetError, match="ensemble.json"):
+        classify.classify(_audio(), models=("knn",))
 
 
 def test_result_is_frozen(fakes):
@@ -128,8 +161,11 @@ def test_to_dict_matches_the_cli_json(fakes):
     seg = d["models"]["knn"]["segments"][0]
     assert set(seg) == {"start_s", "end_s", "probabilities"}
     assert list(seg["probabilities"]) == list(GENRES)
-    assert d["ensemble"]["genre"] in ("blues", "disco")  # knn's and transfer's favourites
-    assert d["ensemble"]["probabilities"]["blues"] == pytest.approx(0.42, abs=1e-5)
+    # knn favours blues, transfer disco; weights 0.1 : 0.4 make them 0.2 : 0.8.
+    assert d["ensemble"]["genre"] == "disco"
+    assert d["ensemble"]["probabilities"]["blues"] == pytest.approx(0.2 * 0.82 + 0.8 * 0.02,
+                                                                   abs=1e-5)
+    assert d["ensemble"]["weights"] == pytest.approx({"knn": 0.2, "transfer": 0.8})
     json.dumps(d)
 
 

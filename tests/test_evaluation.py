@@ -140,8 +140,15 @@ def test_validation_names_what_is_wrong(record, breakage, match):
 def test_ensemble_record_needs_a_rule():
     with pytest.raises(AssetError, match="rule"):
         ev.evaluation_record("ensemble", PROTOCOL, _clips(), n_resamples=10)
+    with pytest.raises(AssetError, match="weights"):
+        ev.evaluation_record("ensemble", PROTOCOL, _clips(), n_resamples=10,
+                             extra={"rule": "mean of the members"})
+    with pytest.raises(AssetError, match="weights"):
+        ev.evaluation_record("ensemble", PROTOCOL, _clips(), n_resamples=10,
+                             extra={"rule": "r", "weights": {"knn": -1.0}})
     rec = ev.evaluation_record("ensemble", PROTOCOL, _clips(), n_resamples=10,
-                               extra={"rule": "mean of the members"})
+                               extra={"rule": "mean of the members",
+                                      "weights": {"knn": 0.5, "cnn": 0.5}})
     assert rec["seeds"]["fold_seeds"] == [0]
 
 

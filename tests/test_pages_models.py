@@ -23,7 +23,7 @@ from streamlit.testing.v1 import AppTest
 from mgc_core import assets
 from mgc_core import evaluation as ev
 from mgc_core.genres import GENRES
-from mgc_core.models import MODEL_NAMES
+from mgc_core.models import MODEL_NAMES, MODEL_TITLES
 
 PAGE = ROOT / "pages" / "models.py"
 NAMES = (*MODEL_NAMES, "ensemble")
@@ -61,7 +61,10 @@ def write_records(root: Path) -> dict[str, dict]:
                  for j, (i, t, p) in enumerate(zip(ids, truth, probs[name][0]))]
         extra = {"leaky": LEAKY} if name == "knn" else {}
         if name == "ensemble":
-            extra = {"rule": "Soft vote (toy).", "members": list(MODEL_NAMES)}
+            extra = {"rule": "Soft vote (toy).", "members": list(MODEL_NAMES),
+                     "weights": {m: 0.25 for m in MODEL_NAMES},
+                     "weights_by_fold": {str(f): {m: 0.25 for m in MODEL_NAMES}
+                                         for f in range(5)}}
         records[name] = ev.evaluation_record(
             name, PROTOCOL, clips, seeds=probs[name], data={"excluded": 3, "n_groups": 40},
             n_resamples=200, extra=extra)
@@ -90,7 +93,9 @@ def _run(monkeypatch, root: Path, **state) -> AppTest:
     return at
 
 
-TABLES = ["comparison", *(f"{t}_{n}" for n in NAMES for t in ("seeds", "per_genre")),
+TABLES = ["comparison",
+          *(f"{t}_{n}" for n in NAMES
+            for t in (("weights", "seeds", "per_genre") if n == "ensemble" else ("seeds", "per_genre"))),
           "leaky_table", "disagreements"]
 
 
@@ -307,3 +312,14 @@ def test_in_the_whole_app(monkeypatch, toy):
     monkeypatch.setattr(assets, "ASSETS_DIR", toy[0])
     at = app_on("models")
     assert not at.exception and at.title[0].value == "Models: how good are they?"
+
+
+def test_ensemble_weights_are_the_stored_ones(monkeypatch):
+    records = {n: ev.read_evaluation(n, assets_dir=REAL) for n in NAMES}
+    weights = _tables(_run(monkeypatch, REAL))["weights_ensemble"]
+    stored = records["ensemble"]
+    assert list(weights.index) == ["used by the app", *(f"chosen for test fold {f}"
+                                                        for f in sorted(stored["weights_by_fold"]))]
+    for m in MODEL_NAMES:
+        col = MODEL_TITLES[m].partition(" ")[0]
+        assert weights.loc["used by the app", col] == pytest.approx(100 * stored["weights"][m])

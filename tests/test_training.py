@@ -337,14 +337,16 @@ def test_evaluate_all_writes_valid_records(tiny, tmp_path, fake_models):
     assert set(report.paths) == {"knn", "cnn", "lstm", "transfer", "ensemble"}
     for name in report.paths:
         record = read_evaluation(name, assets_dir=tmp_path / "assets")  # verified + validated
-        assert record["protocol"]["fold_seeds"] == [0, 1]
+        # The ensemble's nested evaluation runs on the first fold seed only.
+        assert record["protocol"]["fold_seeds"] == ([0] if name == "ensemble" else [0, 1])
         assert record["data"]["excluded"] == 1
         assert len(record["clips"]) == 18
         assert record["balanced_accuracy"]["value"] >= 0.8
     knn = read_evaluation("knn", assets_dir=tmp_path / "assets")
     assert "leaky" in knn and "leaky" not in read_evaluation("cnn", assets_dir=tmp_path / "assets")
     ens = read_evaluation("ensemble", assets_dir=tmp_path / "assets")
-    assert ens["members"] == ["knn", "cnn", "lstm", "transfer"] and "mean" in ens["rule"]
+    assert ens["members"] == ["knn", "cnn", "lstm", "transfer"] and "nested" in ens["rule"]
+    assert set(ens["weights"]) == set(ens["members"]) and set(ens["weights_by_fold"]) == {"0", "1", "2", "3", "4"}
     # Soft vote of identical members is the members' prediction.
     assert ens["clips"][0]["probabilities"] == pytest.approx(knn["clips"][0]["probabilities"],
                                                              abs=1e-5)
@@ -396,14 +398,66 @@ def test_real_knn_learns_the_tiny_genres_out_of_fold(tiny, table, knn_cache, mon
     assert (predicted == table.labels).mean() >= 0.8
 
 
-def test_ensemble_is_the_mean():
-    a = np.eye(10)[[0, 1]]
-    b = np.eye(10)[[0, 2]]
-    np.testing.assert_allclose(training.ensemble_probabilities([a, b])[1, [1, 2]], [0.5, 0.5])
-    with pytest.raises(ParameterError):
-        training.ensemble_probabilities([])
-
-
 def test_missing_model_file_in_assets_is_an_asset_error(tmp_path):
     with pytest.raises(AssetError, match="knn.skops"):
         assets.verify(tmp_path / "models" / "knn.skops", root=tmp_path)
+
+
+# --------------------------------------------------------------------------- ensemble
+
+
+def test_inner_predictions_never_fit_on_the_outer_fold_or_the_predicted_clips(
+        table, fake_inputs, fake_models):
+    inputs = {"knn": fake_inputs["knn"], "cnn": fake_inputs["knn"]}
+    folds = training.grouped_folds(table, n_splits=5, seed=0)
+    evaluated = np.arange(len(table))
+    inner, inner_y = training.inner_predictions(table, inputs, models=("knn", "cnn"),
+                                                folds=folds, evaluated=evaluated)
+    fold_of = dict(zip(table.ids, folds))
+    # One fit per model and pair of folds, each on exactly the three other folds.
+    assert len(fake_models) == 2 * 10
+    pairs = set()
+    for fit in fake_models:
+        fitted_folds = {fold_of[c] for c in fit["clips"]}
+        assert len(fitted_folds) == 3
+        pairs.add(frozenset(set(range(5)) - fitted_folds))
+    assert len(pairs) == 10
+    for f in range(5):
+        rest = np.flatnonzero(folds != f)
+        assert len(inner[f]) == 2 and all(p.shape == (len(rest), 10) for p in inner[f])
+        assert sorted(inner_y[f]) == sorted(table.labels[rest])
+        assert np.allclose(inner[f][0].sum(axis=1), 1)
+
+
+def test_inner_predictions_under_the_fixed_split_fit_train_and_predict_valid(
+        tmp_path, fake_models):
+    gtzan = GTZAN(make_tiny_gtzan(tmp_path / "g", complete_split=True))
+    table = training.clip_table(gtzan)
+    inputs = training.extract_inputs(table, models=("knn",), cache_dir=tmp_path / "c")
+    split = gtzan.split_ids()
+    test = np.array([table.ids.index(t) for t in split["test"] if t in table.ids])
+    inner, inner_y = training.inner_predictions(
+        table, inputs, models=("knn",), folds=np.full(len(test), -1), evaluated=test,
+        split_ids=split)
+    assert set(inner) == {-1}
+    valid = [t for t in split["valid"] if t in table.ids]
+    assert inner[-1][0].shape == (len(valid), 10) and len(inner_y[-1]) == len(valid)
+    assert set(fake_models[-1]["clips"]) == {t for t in split["train"] if t in table.ids}
+
+
+def test_ensemble_alone_is_rebuilt_from_the_stored_members(tiny, tmp_path, fake_models):
+    from mgc_core.evaluation import read_evaluation
+
+    kwargs = dict(fold_seeds=(0,), cache_dir=tmp_path / "cache",
+                  assets_dir=tmp_path / "assets", n_resamples=100)
+    with pytest.raises(AssetError, match="knn"):  # no member evaluated yet: fails first
+        training.evaluate_all(tiny, models=("ensemble",), **kwargs)
+    assert not fake_models
+    training.evaluate_all(tiny, models=("knn", "cnn", "lstm", "transfer"), **kwargs)
+    first = read_evaluation("ensemble", assets_dir=tmp_path / "assets")
+    fake_models.clear()
+    report = training.evaluate_all(tiny, models=("ensemble",), **kwargs)
+    assert set(report.paths) == {"ensemble"}
+    assert len(fake_models) == 4 * 10  # the inner fits only; members are not refitted
+    again = read_evaluation("ensemble", assets_dir=tmp_path / "assets")
+    assert again["weights"] == first["weights"] and again["clips"] == first["clips"]
