@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import streamlit as st
 
 from mgc_core import features, plotting
@@ -65,7 +67,8 @@ if end_s - start_s < 0.5:
     st.error("Choose a time window of at least 0.5 s.")
     st.stop()
 envelope = analysis.envelope(audio.key, y, sr)
-wave_fig = plotting.waveform_figure(envelope, title=f"Waveform of {selection.label}")
+# Plotly renders a subset of HTML in titles: a file name like "<b>x.wav" must stay text.
+wave_fig = plotting.waveform_figure(envelope, title=f"Waveform of {html.escape(selection.label)}")
 wave_fig.add_vrect(x0=start_s, x1=end_s, fillcolor="#88CCEE", opacity=0.25, line_width=0)
 st.plotly_chart(wave_fig, key="fig_waveform")
 st.caption(EXPLAIN["waveform"])

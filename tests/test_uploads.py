@@ -10,6 +10,8 @@ renamed or removed while the uploads are handled).
 
 from __future__ import annotations
 
+import json
+
 import contextlib
 import io
 import os
@@ -458,3 +460,12 @@ def test_names_streamlit_refuses_end_only_that_run(scratch_tmp, name, refusal):
     assert not at.exception
     _upload(at, "fine.wav", _wav())
     assert not at.exception and at.session_state["selection"].label == "fine.wav"
+
+
+def test_html_in_a_name_stays_text_in_the_waveform_title(scratch_tmp):
+    at = app_on(PAGE)
+    _upload(at, "<b>bold<i>.wav", _wav())
+    assert not at.exception
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    wave = [t for t in titles if t.startswith("Waveform of")]
+    assert wave == ["Waveform of &lt;b&gt;bold&lt;i&gt;.wav"]
