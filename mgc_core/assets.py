@@ -54,6 +54,7 @@ ASSETS_DIR = Path(os.environ.get("MGC_ASSETS_DIR") or BUNDLED_DIR).expanduser().
 MANIFEST = "manifest.json"
 #: How to rebuild a file the manifest does not list (first matching prefix wins).
 _REBUILD_BY_PREFIX = (
+    ("evaluation/ensemble.", "python -m mgc_core evaluate --gtzan DIR --models ensemble"),
     ("evaluation/", "python -m mgc_core evaluate --gtzan DIR"),
     ("maps/", "python -m mgc_core map --gtzan DIR"),
     ("models/musicnn_", "python -m mgc_core convert-musicnn --out assets/models"),

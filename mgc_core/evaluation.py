@@ -544,7 +544,7 @@ def read_evaluation(model: str, *, assets_dir: str | os.PathLike | None = None) 
     if not path.is_file():
         raise AssetError(
             f"No evaluation of {model!r} is bundled (assets/evaluation/{model}.json is "
-            "missing). Build it with `python -m mgc_core evaluate --gtzan DIR`."
+            f"missing). Build it with `{assets.rebuild_command(f'evaluation/{model}.json', root=root)}`."
         )
     assets.verify(path, root=root)
     try:

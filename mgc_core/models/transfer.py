@@ -78,13 +78,17 @@ MAX_ITER = 5000
 BATCH_SIZE = 32
 _NETWORK_NAMES = ("MSD_musicnn", "MTT_musicnn")
 
-# sha256 of a bundled .keras file -> the loaded network (cache by content, not path).
+# "<path>@<sha256 the manifest lists>" -> the network loaded from that verified content.
 _NETWORK_CACHE: dict[str, Any] = {}
 _NETWORK_LOCK = threading.Lock()
 
 
 def embedding_networks() -> tuple[keras.Model, keras.Model]:
     """The bundled MSD and MTT musicnn networks, verified and loaded once per process.
+
+    A network is verified against ``assets/manifest.json`` when it is loaded, and then
+    kept under its path and the manifest's sha256: later calls read the (small)
+    manifest but do not hash the 3-MB files again.
 
     Returns
     -------
@@ -96,17 +100,20 @@ def embedding_networks() -> tuple[keras.Model, keras.Model]:
         If a bundled ``.keras`` file is missing, altered (its sha256 differs from
         ``assets/manifest.json``) or not a loadable musicnn model.
     """
-    from mgc_core.assets import sha256_file, verify
+    from mgc_core import assets
     from mgc_core.models.musicnn import bundled_model_path, load_musicnn
 
     networks = []
     with _NETWORK_LOCK:
         for which in _NETWORK_NAMES:
-            path = verify(bundled_model_path(which))
-            digest = sha256_file(path)  # the content just verified is the cache key
-            if digest not in _NETWORK_CACHE:
-                _NETWORK_CACHE[digest] = load_musicnn(path)
-            networks.append(_NETWORK_CACHE[digest])
+            path = bundled_model_path(which)
+            root = path.parents[1]
+            entry = assets.read_manifest(root / assets.MANIFEST)["files"].get(
+                f"models/{path.name}") or {}
+            key = f"{path.resolve()}@{entry.get('sha256')}"
+            if key not in _NETWORK_CACHE:
+                _NETWORK_CACHE[key] = load_musicnn(assets.verify(path, root=root))
+            networks.append(_NETWORK_CACHE[key])
     return networks[0], networks[1]
 
 
