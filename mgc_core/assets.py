@@ -42,6 +42,7 @@ __all__ = [
     "read_manifest",
     "rebuild_command",
     "verify",
+    "read_verified",
     "record",
     "library_versions",
 ]
@@ -113,6 +114,8 @@ def rebuild_command(name: str, *, root: str | os.PathLike | None = None) -> str:
 def _rebuild(name: str, entry: dict[str, Any] | None) -> str:
     if entry and entry.get("command"):
         return str(entry["command"])
+    if name.startswith("models/musicnn_") and name.endswith(".tflite"):
+        return "python -m mgc_core convert-musicnn --tflite-only"
     return next(cmd for prefix, cmd in _REBUILD_BY_PREFIX if name.startswith(prefix))
 
 
@@ -141,7 +144,29 @@ def verify(path: str | os.PathLike, *, root: str | os.PathLike | None = None) ->
         manifest's. The message names the file and the command that rebuilds it, and
         the assets folder when it is not the repository's.
     """
+    _check(Path(path), root, content=None)
+    return Path(path)
+
+
+def read_verified(path: str | os.PathLike, *, root: str | os.PathLike | None = None) -> bytes:
+    """Read a bundled file once and check those bytes against the manifest.
+
+    Like :func:`verify`, but the bytes returned are the ones checked: hand them to
+    the loader (nothing can change the file between the check and the load).
+
+    Raises
+    ------
+    AssetError
+        As :func:`verify`.
+    """
     path = Path(path)
+    content = path.read_bytes() if path.is_file() else None
+    _check(path, root, content=content if content is not None else b"")
+    return content  # type: ignore[return-value]
+
+
+def _check(path: Path, root: str | os.PathLike | None, *, content: bytes | None) -> None:
+    """Raise AssetError unless ``path`` (or ``content``, its bytes) matches the manifest."""
     root = Path(root) if root is not None else ASSETS_DIR
     name = _relative(path, root)
     entry = read_manifest(root / MANIFEST)["files"].get(name)
@@ -156,19 +181,19 @@ def verify(path: str | os.PathLike, *, root: str | os.PathLike | None = None) ->
             f"trusted and was not loaded. Restore the manifest with `git checkout "
             f"assets/manifest.json`, or rebuild the file with `{rebuild}`, which records it."
         )
-    size = path.stat().st_size
+    size = len(content) if content is not None else path.stat().st_size
     if "size" in entry and size != entry["size"]:
         raise AssetError(
             f"assets/{name} has been altered{where}: it is {size} bytes, the manifest says "
             f"{entry['size']}. It was not loaded. {restore}."
         )
-    actual = sha256_file(path)
+    actual = (hashlib.sha256(content).hexdigest() if content is not None
+              else sha256_file(path))
     if actual != entry["sha256"]:
         raise AssetError(
             f"assets/{name} has been altered{where}: its sha256 is {actual[:12]}…, the "
             f"manifest says {entry['sha256'][:12]}…. It was not loaded. {restore}."
         )
-    return path
 
 
 def library_versions() -> dict[str, str]:

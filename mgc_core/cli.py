@@ -29,13 +29,24 @@ def _cmd_warmup(args: argparse.Namespace) -> int:
 
 def _cmd_convert_musicnn(args: argparse.Namespace) -> int:
     """Convert musicnn's TF1 checkpoints into our own ``.keras`` files."""
-    from mgc_core.models import musicnn
+    from mgc_core import assets
+    from mgc_core.models import musicnn, musicnn_lite
 
-    out_dir = Path(args.out)
+    out_dir = Path(args.out) if args.out is not None else assets.ASSETS_DIR / "models"
     out_dir.mkdir(parents=True, exist_ok=True)
-    for which, filename in (("MSD_musicnn", "musicnn_msd.keras"), ("MTT_musicnn", "musicnn_mtt.keras")):
-        path = musicnn.convert_musicnn(which, out_dir / filename)
-        print(f"{which} -> {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    for which, filename in musicnn.CHECKPOINTS.items():
+        keras_path = out_dir / filename
+        if not args.tflite_only:
+            keras_path = musicnn.convert_musicnn(which, keras_path)
+            print(f"{which} -> {keras_path} ({keras_path.stat().st_size / 1e6:.1f} MB)")
+        elif out_dir.resolve() == (assets.ASSETS_DIR / "models").resolve():
+            assets.verify(keras_path)  # convert only what the manifest vouches for
+        lite = musicnn_lite.convert_to_tflite(keras_path, out_dir / musicnn_lite.LITE_FILES[which])
+        print(f"{which} -> {lite} ({lite.stat().st_size / 1e6:.1f} MB, LiteRT)")
+        if out_dir.resolve() == (assets.ASSETS_DIR / "models").resolve():
+            assets.record([lite], command="python -m mgc_core convert-musicnn --tflite-only",
+                          data=f"assets/models/{filename} converted with TensorFlow's LiteRT "
+                               "converter (float32, no quantisation)")
     return 0
 
 
@@ -332,7 +343,10 @@ def _build_parser() -> argparse.ArgumentParser:
         help="convert the musicnn wheel's TF1 checkpoints into .keras files",
         description="Needs the musicnn wheel: pip install --no-deps musicnn==0.1.0",
     )
-    p.add_argument("--out", default="assets/models", help="output folder (default: assets/models)")
+    p.add_argument("--out", default=None, help="output folder (default: assets/models)")
+    p.add_argument("--tflite-only", action="store_true",
+                   help="only convert the bundled .keras networks to .tflite (LiteRT, what "
+                        "the app runs); needs no musicnn wheel")
     p.set_defaults(func=_cmd_convert_musicnn)
 
     from mgc_core.models import MODEL_NAMES

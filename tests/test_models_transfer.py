@@ -65,10 +65,11 @@ def test_inputs_on_a_synthetic_clip():
     X = TransferModel().inputs(front)
     assert X.shape == (3, 500) and X.dtype == np.float32 and np.all(np.isfinite(X))
     assert all(a is b for a, b in zip(embedding_networks(), embedding_networks()))
-    # The same as running musicnn's own input pipeline on the clip, part by part.
+    # The same as running musicnn's own input pipeline through the .keras networks
+    # (TensorFlow), part by part: the LiteRT conversion changes nothing that matters.
     patches = mn.logmel_patches(mn.musicnn_logmel(y))
-    for network, offset in zip(embedding_networks(), (0, 250)):  # MSD, MTT: cached, shared
-        out = mn.predict_patches(network, patches)
+    for which, offset in (("MSD_musicnn", 0), ("MTT_musicnn", 250)):
+        out = mn.predict_patches(mn.load_musicnn(mn.bundled_model_path(which)), patches)
         np.testing.assert_allclose(X[:, offset : offset + 200], out["penultimate"], atol=1e-3)
         np.testing.assert_allclose(X[:, offset + 200 : offset + 250], out["taggram"], atol=1e-3)
 

@@ -10,7 +10,7 @@ command that rebuilds it (the manifest entry's ``command``):
 file                       loader
 =========================  ====================================================
 ``models/<model file>``    :func:`mgc_core.classify.load_model`
-``models/musicnn_*.keras`` :func:`mgc_core.models.transfer.embedding_networks`
+``models/musicnn_*.tflite`` :func:`mgc_core.models.transfer.embedding_networks`
 ``evaluation/*.json``      :func:`mgc_core.evaluation.read_evaluation`
 ``maps/gtzan_map.json``    :func:`mgc_core.datamap.read_map`
 anything else              :func:`mgc_core.assets.verify` (the About page's licence)
@@ -49,13 +49,13 @@ from mgc_core import assets, classify, datamap
 from mgc_core.classify import load_model, model_path
 from mgc_core.errors import AssetError
 from mgc_core.evaluation import read_evaluation
-from mgc_core.models import MODEL_NAMES, model_class, musicnn, transfer
+from mgc_core.models import MODEL_NAMES, model_class, musicnn_lite, transfer
 
 REAL = assets.BUNDLED_DIR
 MANIFEST = assets.read_manifest(REAL / assets.MANIFEST)["files"]
 FILES = sorted(MANIFEST)
 MODEL_OF_FILE = {f"models/{model_class(m).file_name}": m for m in MODEL_NAMES}
-NETWORK_FILES = {f"models/{f}" for f in musicnn.CHECKPOINTS.values()}
+NETWORK_FILES = {f"models/{f}" for f in musicnn_lite.LITE_FILES.values()}
 
 if not FILES or not all((REAL / name).is_file() for name in FILES):
     pytest.skip("the bundled assets are not all present: run `python -m mgc_core train "
@@ -88,7 +88,18 @@ def deserialised(monkeypatch) -> list[Path]:
     monkeypatch.setattr(transfer, "_NETWORK_CACHE", {})
     for name in MODEL_NAMES:
         monkeypatch.setattr(model_class(name), "load", staticmethod(fake_load))
-    monkeypatch.setattr(musicnn, "load_musicnn", fake_load)
+    def fake_lite(content, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        # LiteRT gets the verified bytes, not a path: record the file they came from.
+        for name in sorted(NETWORK_FILES):
+            path = assets.ASSETS_DIR / name
+            if path.is_file() and path.read_bytes() == content:
+                loaded.append(path)
+                break
+        else:
+            loaded.append(Path("<bytes of no network file>"))
+        return object()
+
+    monkeypatch.setattr(musicnn_lite, "LiteMusicnn", fake_lite)
     return loaded
 
 
@@ -154,7 +165,7 @@ def test_altered_file_is_refused_before_loading(copy, deserialised, monkeypatch,
     _rewrite(copy / name, how)
     with pytest.raises(AssetError, match="has been altered") as info:
         _load(name, copy, monkeypatch)
-    assert _raised_in(info) == ("assets.py", "verify")
+    assert _raised_in(info) == ("assets.py", "_check")
     assert copy / name not in deserialised
     _names_file_and_command(str(info.value), name)
     assert f"git checkout assets/{name}" in str(info.value)

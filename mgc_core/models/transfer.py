@@ -15,9 +15,10 @@ part                   width   what
 ``mtt_taggram``        50      MTT_musicnn's tag activations (:data:`MTT_TAGS`)
 =====================  ======  =====================================================
 
-The two networks are verified against ``assets/manifest.json``
-(:func:`mgc_core.assets.verify`) and loaded once per process, into a module-level
-cache keyed by the files' sha256, so every :class:`TransferModel` shares them.
+The two networks run on LiteRT (:mod:`mgc_core.models.musicnn_lite`, converted from
+the bundled ``.keras`` files); they are verified against ``assets/manifest.json`` and
+loaded once per process, into a module-level cache keyed by path and sha256, so every
+:class:`TransferModel` shares them.
 
 The head, trained on segments, is a :class:`~sklearn.pipeline.Pipeline` of a
 :class:`~sklearn.preprocessing.StandardScaler` and a
@@ -50,7 +51,7 @@ from mgc_core.models._sklearn_common import SkopsGenreModel
 from mgc_core.models.frontend import Frontend, pool_segments
 
 if TYPE_CHECKING:  # pragma: no cover
-    import keras
+    from mgc_core.models.musicnn_lite import LiteMusicnn
 
 __all__ = [
     "EMBEDDING_PARTS",
@@ -75,7 +76,6 @@ C_GRID: tuple[float, ...] = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2)
 #: Most folds of the inner cross-validation.
 INNER_FOLDS = 5
 MAX_ITER = 5000
-BATCH_SIZE = 32
 _NETWORK_NAMES = ("MSD_musicnn", "MTT_musicnn")
 
 # "<path>@<sha256 the manifest lists>" -> the network loaded from that verified content.
@@ -83,59 +83,58 @@ _NETWORK_CACHE: dict[str, Any] = {}
 _NETWORK_LOCK = threading.Lock()
 
 
-def embedding_networks() -> tuple[keras.Model, keras.Model]:
-    """The bundled MSD and MTT musicnn networks, verified and loaded once per process.
+def embedding_networks() -> tuple[LiteMusicnn, LiteMusicnn]:
+    """The bundled MSD and MTT musicnn networks (LiteRT), verified and loaded once per process.
 
-    A network is verified against ``assets/manifest.json`` when it is loaded, and then
-    kept under its path and the manifest's sha256: later calls read the (small)
-    manifest but do not hash the 3-MB files again.
+    The app runs the networks converted to ``.tflite``
+    (:mod:`mgc_core.models.musicnn_lite`: same outputs within 2e-5, far less memory
+    than TensorFlow). A file's bytes are read once, checked against
+    ``assets/manifest.json`` and handed to LiteRT, so what is checked is what runs;
+    the network is then kept under its path and the manifest's sha256, and later calls
+    read the (small) manifest without hashing the 3-MB files again.
 
     Returns
     -------
-    (msd, mtt) : tuple of keras.Model
+    (msd, mtt) : tuple of LiteMusicnn
 
     Raises
     ------
     AssetError
-        If a bundled ``.keras`` file is missing, altered (its sha256 differs from
-        ``assets/manifest.json``) or not a loadable musicnn model.
+        If a bundled ``.tflite`` file is missing, altered (its size or sha256 differs
+        from ``assets/manifest.json``), unlisted or not a loadable musicnn network.
     """
     from mgc_core import assets
-    from mgc_core.models.musicnn import bundled_model_path, load_musicnn
+    from mgc_core.models.musicnn_lite import LiteMusicnn, bundled_lite_path
 
     networks = []
     with _NETWORK_LOCK:
         for which in _NETWORK_NAMES:
-            path = bundled_model_path(which)
+            path = bundled_lite_path(which)
             root = path.parents[1]
             entry = assets.read_manifest(root / assets.MANIFEST)["files"].get(
                 f"models/{path.name}") or {}
             key = f"{path.resolve()}@{entry.get('sha256')}"
             if key not in _NETWORK_CACHE:
-                _NETWORK_CACHE[key] = load_musicnn(assets.verify(path, root=root))
+                _NETWORK_CACHE[key] = LiteMusicnn(assets.read_verified(path, root=root))
             networks.append(_NETWORK_CACHE[key])
     return networks[0], networks[1]
 
 
-def embed_patches(patches: np.ndarray, *, batch_size: int = BATCH_SIZE) -> np.ndarray:
+def embed_patches(patches: np.ndarray) -> np.ndarray:
     """The 500-d embeddings of log-mel patches (see :data:`EMBEDDING_PARTS`).
 
     Parameters
     ----------
     patches : np.ndarray [shape=(n, 187, 96)]
         musicnn log-mel patches, e.g. ``front.segments(front.logmel)``.
-    batch_size : int > 0
-        Patches per forward pass.
 
     Returns
     -------
     np.ndarray [shape=(n, 500), dtype=float32]
     """
-    from mgc_core.models.musicnn import predict_patches
-
     msd, mtt = embedding_networks()
-    a = predict_patches(msd, patches, batch_size=batch_size)
-    b = predict_patches(mtt, patches, batch_size=batch_size)
+    a = msd.predict(patches)
+    b = mtt.predict(patches)
     return np.concatenate(
         [a["penultimate"], a["taggram"], b["penultimate"], b["taggram"]], axis=1
     ).astype(np.float32)
@@ -160,8 +159,6 @@ class TransferModel(SkopsGenreModel):
         Most folds of the inner cross-validation.
     seed : int
         Seed of the inner folds.
-    batch_size : int
-        Patches per musicnn forward pass in :meth:`inputs`.
 
     Attributes
     ----------
@@ -197,12 +194,10 @@ class TransferModel(SkopsGenreModel):
         c_grid: tuple[float, ...] = C_GRID,
         n_splits: int = INNER_FOLDS,
         seed: int = 0,
-        batch_size: int = BATCH_SIZE,
     ) -> None:
         self.c_grid = c_grid
         self.n_splits = n_splits
         self.seed = seed
-        self.batch_size = batch_size
 
     def inputs(self, front: Frontend) -> np.ndarray:
         """musicnn embeddings of every segment, ``(n_segments, 500)``; see :data:`EMBEDDING_PARTS`.
@@ -217,7 +212,7 @@ class TransferModel(SkopsGenreModel):
                 f"front must be a Frontend; got {type(front).__name__}: "
                 "make one with mgc_core.models.frontend.analyse(y)."
             )
-        return embed_patches(front.segments(front.logmel), batch_size=self.batch_size)
+        return embed_patches(front.segments(front.logmel))
 
     def fit(
         self,

@@ -1,0 +1,145 @@
+"""musicnn on LiteRT: the bundled networks converted to ``.tflite`` and run by XNNPACK.
+
+The transfer model embeds every 3-s patch with two musicnn networks. Run by
+TensorFlow (oneDNN) they are fast, but the first inference makes the process keep
+about 0.6 GB more, and a 5-minute song another 0.3-1 GB; the memory target of the
+app (1.5 GB with every model loaded) is not reachable that way. The same networks
+converted with TensorFlow's LiteRT converter and run by LiteRT's XNNPACK delegate in
+fixed batches of :data:`LITE_BATCH` patches keep the process near 1 GB at a modest
+cost in speed (``python -m mgc_core bench --runtimes`` compares the runtimes;
+the README's performance section gives the figures).
+
+:func:`convert_to_tflite` makes ``assets/models/musicnn_{msd,mtt}.tflite`` from the
+bundled ``.keras`` networks (``python -m mgc_core convert-musicnn --tflite-only``);
+:class:`LiteMusicnn` runs one of them. The ``.keras`` files stay the reference: the
+tests check the converted networks against them and against the original musicnn's
+outputs.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from mgc_core.errors import AssetError, ParameterError
+
+__all__ = ["LITE_FILES", "LITE_BATCH", "convert_to_tflite", "bundled_lite_path", "LiteMusicnn"]
+
+#: The converted networks, by musicnn name.
+LITE_FILES = {"MSD_musicnn": "musicnn_msd.tflite", "MTT_musicnn": "musicnn_mtt.tflite"}
+#: Patches per invocation (the last batch is zero-padded): small batches keep memory low.
+LITE_BATCH = 4
+_PATCH = (187, 96)
+
+
+def bundled_lite_path(which: str, *, assets_dir: str | os.PathLike | None = None) -> Path:
+    """Path of the converted network ``which`` in ``<assets>/models``."""
+    from mgc_core import assets
+
+    if which not in LITE_FILES:
+        raise ParameterError(f"which must be one of {', '.join(LITE_FILES)}; got {which!r}.")
+    root = Path(assets_dir) if assets_dir is not None else assets.ASSETS_DIR
+    return root / "models" / LITE_FILES[which]
+
+
+def convert_to_tflite(keras_path: str | os.PathLike, out_path: str | os.PathLike) -> Path:
+    """Convert a musicnn ``.keras`` network to a float32 ``.tflite`` file.
+
+    The network is exported as a SavedModel (serving signature: patches in,
+    ``penultimate`` and ``taggram`` out) and converted with
+    :class:`tf.lite.TFLiteConverter`, without quantisation.
+
+    Parameters
+    ----------
+    keras_path : path-like
+        A network saved by :func:`mgc_core.models.musicnn.convert_musicnn`.
+    out_path : path-like
+        The ``.tflite`` file to write.
+
+    Returns
+    -------
+    Path
+    """
+    import tensorflow as tf
+
+    from mgc_core.models.musicnn import load_musicnn
+
+    model = load_musicnn(keras_path)
+    out = Path(out_path)
+    with tempfile.TemporaryDirectory(prefix="mgc_tflite_") as tmp:
+        model.export(os.path.join(tmp, "saved"), format="tf_saved_model", verbose=False)
+        blob = tf.lite.TFLiteConverter.from_saved_model(os.path.join(tmp, "saved")).convert()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(blob)
+    return out
+
+
+class LiteMusicnn:
+    """One converted musicnn network, run by LiteRT (XNNPACK) in fixed-size batches.
+
+    Thread-safe: calls from several sessions take turns on the one interpreter.
+
+    Parameters
+    ----------
+    content : bytes
+        The ``.tflite`` file's bytes (already verified against the manifest).
+    batch : int
+        Patches per invocation.
+    threads : int, optional
+        XNNPACK threads; every core by default.
+    """
+
+    def __init__(self, content: bytes, *, batch: int = LITE_BATCH, threads: int | None = None):
+        try:
+            from ai_edge_litert.interpreter import Interpreter
+        except ImportError as err:  # pragma: no cover - it is in requirements.txt
+            raise AssetError("LiteRT is not installed (ai-edge-litert, in requirements.txt): "
+                             "run `make setup`.") from err
+        self._content = content  # the interpreter reads from this buffer: keep it alive
+        self.batch = int(batch)
+        try:
+            self._interpreter = Interpreter(model_content=content,
+                                            num_threads=threads or os.cpu_count() or 1)
+            self._input = self._interpreter.get_input_details()[0]["index"]
+            self._interpreter.resize_tensor_input(self._input, (self.batch, *_PATCH))
+            self._interpreter.allocate_tensors()
+        except (ValueError, RuntimeError) as err:
+            raise AssetError(f"The converted musicnn network could not be loaded ({err}). "
+                             "Rebuild it with `python -m mgc_core convert-musicnn "
+                             "--tflite-only`.") from err
+        outputs = self._interpreter.get_output_details()
+        widths = {int(d["shape"][-1]): d["index"] for d in outputs}
+        if len(outputs) != 2 or 200 not in widths:
+            raise AssetError("The converted musicnn network does not have the expected "
+                             "outputs (200-d penultimate layer and tags); rebuild it with "
+                             "`python -m mgc_core convert-musicnn --tflite-only`.")
+        self._penultimate = widths.pop(200)
+        self._taggram = next(iter(widths.values()))
+        self._lock = threading.Lock()
+
+    def predict(self, patches: np.ndarray) -> dict[str, np.ndarray]:
+        """``{"penultimate": (n, 200), "taggram": (n, n_tags)}`` of log-mel patches (n, 187, 96)."""
+        x = np.asarray(patches, dtype=np.float32)
+        if x.ndim != 3 or x.shape[1:] != _PATCH:
+            raise ParameterError(f"patches must have shape (n, {_PATCH[0]}, {_PATCH[1]}); "
+                                 f"got {x.shape}.")
+        pen, tags = [], []
+        with self._lock:
+            for start in range(0, len(x), self.batch):
+                chunk = x[start:start + self.batch]
+                n = len(chunk)
+                if n < self.batch:
+                    chunk = np.concatenate([chunk, np.zeros((self.batch - n, *_PATCH),
+                                                            np.float32)])
+                self._interpreter.set_tensor(self._input, np.ascontiguousarray(chunk))
+                self._interpreter.invoke()
+                pen.append(self._interpreter.get_tensor(self._penultimate)[:n].copy())
+                tags.append(self._interpreter.get_tensor(self._taggram)[:n].copy())
+        if not pen:
+            return {"penultimate": np.zeros((0, 200), np.float32),
+                    "taggram": np.zeros((0, 50), np.float32)}
+        return {"penultimate": np.concatenate(pen), "taggram": np.concatenate(tags)}
