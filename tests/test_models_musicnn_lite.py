@@ -119,3 +119,36 @@ def test_conversion_reproduces_the_bundled_network(tmp_path, lite):
     x = _patches(3)
     np.testing.assert_allclose(again.predict(x)["taggram"], lite["MSD_musicnn"].predict(x)["taggram"],
                                atol=1e-6)
+
+
+GTZAN = Path(__file__).parents[1].parent / "shared" / "data" / "gtzan"
+
+
+@pytest.mark.slow
+def test_the_transfer_verdicts_on_gtzan_clips_do_not_depend_on_the_runtime():
+    """The head was trained on TensorFlow's embeddings; LiteRT's give the same verdicts."""
+    from mgc_core.audio import load_audio
+    from mgc_core.classify import load_model
+    from mgc_core.datasets import GTZAN as Dataset
+    from mgc_core.genres import GENRES
+    from mgc_core.models.frontend import analyse, pool_segments, to_model_rate
+
+    if not GTZAN.is_dir():
+        pytest.skip(f"GTZAN is not at {GTZAN}")
+    dataset = Dataset(GTZAN)
+    head = load_model("transfer")
+    keras_nets = [mn.load_musicnn(mn.bundled_model_path(w)) for w in LITE_FILES]
+    ids = [t for g in GENRES for t in sorted(dataset.tracks)[::37] if t.startswith(g)][::2][:10]
+    assert len(ids) >= 10
+    for track_id in ids:
+        audio = load_audio(dataset.track(track_id).path)
+        front = analyse(to_model_rate(audio.samples, audio.sr))
+        patches = front.segments(front.logmel)
+        lite_x = head.inputs(front)
+        outs = [mn.predict_patches(net, patches) for net in keras_nets]
+        tf_x = np.concatenate([outs[0]["penultimate"], outs[0]["taggram"],
+                               outs[1]["penultimate"], outs[1]["taggram"]], axis=1)
+        assert np.abs(lite_x - tf_x).max() < 1e-3, track_id
+        p_lite = pool_segments(head.predict_proba(lite_x))
+        p_tf = pool_segments(head.predict_proba(tf_x))
+        assert p_lite.argmax() == p_tf.argmax() and np.abs(p_lite - p_tf).max() < 1e-3, track_id
