@@ -10,7 +10,10 @@ C major chord, deterministic), of 30 s and of 5 minutes:
   reports), the shared analysis and the whole ``classify``;
 - a cold start in a fresh Python process (import, load every model, decode and
   classify a 30-s clip; wall time from the process's start);
-- the peak resident memory with every model loaded.
+- the memory of that serving process with every model loaded: resident memory after
+  loading, after the 30-s clip, after classifying the 5-minute song twice, and its peak;
+- the transfer model's share of ``classify`` and the arithmetic rate of its two musicnn
+  networks against what a large float32 matrix product reaches on this CPU.
 
 Each timing runs once as a warm-up, then ``repeats`` times; it is reported as
 ``{"median_s", "min_s", "max_s", "n"}``. The function returns data and prints
@@ -42,7 +45,8 @@ import numpy as np
 
 from mgc_core.errors import ParameterError
 
-__all__ = ["run_benchmarks", "music_like", "SHORT_S", "LONG_S", "QUICK_LONG_S", "SR"]
+__all__ = ["run_benchmarks", "profile_classify", "music_like", "SHORT_S", "LONG_S",
+           "QUICK_LONG_S", "SR"]
 
 #: Sample rate of the synthesised audio and of decoding (the app's analysis rate).
 SR = 22050
@@ -61,21 +65,31 @@ _COLD_START = r"""
 import json, resource, sys, time
 t0 = float(sys.argv[1])
 import mgc_core
-from mgc_core.audio import load_audio
+from mgc_core.audio import Audio, load_audio
+from mgc_core.bench import music_like
+from mgc_core.soak import rss_mb
 from mgc_core.classify import classify, load_model
 from mgc_core.models import MODEL_NAMES
 t_import = time.time()
 for name in MODEL_NAMES:
     load_model(name)
 t_load = time.time()
+rss_loaded = rss_mb()
 result = classify(load_audio(sys.argv[2]))
 t_end = time.time()
+rss_30s = rss_mb()
+long = Audio(music_like(duration=float(sys.argv[3])), sr=22050)
+classify(long)
+classify(long)
 print("MGC_BENCH " + json.dumps({
     "total_s": t_end - t0,
     "import_s": t_import - t0,
     "load_models_s": t_load - t_import,
     "first_classify_s": t_end - t_load,
     "n_segments": len(result.segment_times),
+    "rss_models_loaded_mb": rss_loaded,
+    "rss_after_30s_mb": rss_30s,
+    "rss_after_long_mb": rss_mb(),
     "ru_maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
 }), flush=True)
 """
@@ -206,8 +220,9 @@ def _feature_jobs(w: np.ndarray, y_full: np.ndarray, sr: int) -> dict[str, Calla
     }
 
 
-def _cold_start(wav_30s: bytes) -> dict[str, Any]:
-    """Spawn a fresh interpreter that imports mgc_core, loads every model and classifies."""
+def _cold_start(wav_30s: bytes, long_s: float) -> dict[str, Any]:
+    """Spawn a fresh interpreter: import mgc_core, load every model, classify 30 s, then
+    a ``long_s`` clip twice, reporting times and memory."""
     root = Path(__file__).resolve().parent.parent
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
@@ -216,7 +231,7 @@ def _cold_start(wav_30s: bytes) -> dict[str, Any]:
         clip.write_bytes(wav_30s)
         t0 = time.time()
         proc = subprocess.run(
-            [sys.executable, "-c", _COLD_START, repr(t0), str(clip)],
+            [sys.executable, "-c", _COLD_START, repr(t0), str(clip), repr(float(long_s))],
             capture_output=True, text=True, env=env, cwd=tmp, timeout=600, check=False,
         )
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("MGC_BENCH ")]
@@ -250,8 +265,10 @@ def run_benchmarks(
     -------
     dict
         JSON-ready. ``machine`` (:func:`machine_info`), ``clips``, ``repeats``;
-        ``cold_start_s`` and ``cold_start`` (its breakdown and the child's
-        ``peak_rss_mb``); ``peak_rss_mb`` (this process, every model loaded);
+        ``cold_start_s`` and ``cold_start`` (its breakdown); ``peak_rss_mb`` (the
+        fresh serving process's peak, every model loaded, after 30 s and the long
+        clip twice) and ``memory`` (its resident memory at each step, and this
+        benchmark process's own peak); ``transfer`` (share and GFLOP/s);
         ``classify_30s`` and ``classify_5min``; ``decode``, ``features``,
         ``models`` and ``analysis`` holding timings. Each timing is
         ``{"median_s", "min_s", "max_s", "n"}``.
@@ -299,11 +316,18 @@ def run_benchmarks(
 
     # Cold start first, while this process is small (the child runs alone).
     report("cold start", 0, 1)
-    cold = _cold_start(encoded[("short", "WAV")])
+    cold = _cold_start(encoded[("short", "WAV")], long_s)
     out["cold_start_s"] = cold["total_s"]
     out["cold_start"] = {
         "import_s": cold["import_s"], "load_models_s": cold["load_models_s"],
         "first_classify_s": cold["first_classify_s"],
+    }
+    # The serving process's memory: every model loaded, after 30 s and after the long clip.
+    out["peak_rss_mb"] = cold["ru_maxrss_kb"] / 1024
+    out["memory"] = {
+        "rss_models_loaded_mb": cold["rss_models_loaded_mb"],
+        "rss_after_30s_mb": cold["rss_after_30s_mb"],
+        "rss_after_5min_mb": cold["rss_after_long_mb"],
         "peak_rss_mb": cold["ru_maxrss_kb"] / 1024,
     }
     report("cold start", 1, 1)
@@ -352,8 +376,75 @@ def run_benchmarks(
                 per_model[name].append(m.seconds)
         report(stage, repeats + 1, repeats + 1)
         out[f"classify_{key}"] = _stats(totals)
+        out.setdefault("n_segments", {})[key] = len(result.segment_times)
         out["analysis"][key] = _stats(analysis)
         out["models"][key] = {name: _stats(s) for name, s in per_model.items()}
 
-    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["memory"]["bench_process_peak_rss_mb"] = (
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    out["transfer"] = _transfer_share(out)
     return out
+
+
+def _transfer_share(out: dict[str, Any]) -> dict[str, Any]:
+    """The transfer model's share of classify, and its arithmetic rate against the limit.
+
+    Its two musicnn networks cost :func:`mgc_core.runtimes.musicnn_macs` multiply-adds
+    per 3-s patch each (2 FLOP per multiply-add); the limit is a large float32 matrix
+    product on every core (:func:`mgc_core.runtimes.matmul_gflops`).
+    """
+    from mgc_core.models import musicnn as mn
+    from mgc_core.runtimes import matmul_gflops, musicnn_macs
+
+    macs = musicnn_macs(mn.load_musicnn(mn.bundled_model_path("MSD_musicnn")))
+    limit = matmul_gflops()
+    share: dict[str, Any] = {"macs_per_patch_per_network": macs, "matmul_gflops": limit}
+    for key in ("30s", "5min"):
+        t = out["models"][key]["transfer"]["median_s"]
+        patches = out["n_segments"][key]  # one musicnn patch per 3-s segment
+        gflops = 2 * 2 * macs * patches / t / 1e9
+        share[key] = {"share_of_classify": t / out[f"classify_{key}"]["median_s"],
+                      "gflops": gflops, "share_of_matmul": gflops / limit}
+    return share
+
+
+def profile_classify(*, seconds: float = SHORT_S, repeats: int = 3) -> str:
+    """Where :func:`~mgc_core.classify.classify` spends its time, as a call tree.
+
+    Profiles ``repeats`` classifications of the music-like clip (after one warm-up
+    run that loads the models) with pyinstrument, a sampling profiler.
+
+    Parameters
+    ----------
+    seconds : float
+        Length of the clip, in seconds.
+    repeats : int
+        Classifications profiled.
+
+    Returns
+    -------
+    str
+        pyinstrument's text report (time per call path, slowest first).
+
+    Raises
+    ------
+    MGCError
+        If pyinstrument is not installed (``pip install -r requirements-dev.txt``).
+    """
+    from mgc_core.audio import Audio
+    from mgc_core.classify import classify
+    from mgc_core.errors import MGCError
+
+    try:
+        from pyinstrument import Profiler
+    except ImportError as err:
+        raise MGCError("pyinstrument is not installed; install the development tools with "
+                       "`pip install -r requirements-dev.txt`.") from err
+    audio = Audio(music_like(duration=seconds), sr=SR)
+    classify(audio)  # warm-up: loads the models, traces the networks
+    profiler = Profiler(interval=0.001)
+    profiler.start()
+    for _ in range(repeats):
+        classify(audio)
+    profiler.stop()
+    return profiler.output_text(unicode=True, color=False, show_all=False)

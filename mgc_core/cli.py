@@ -283,6 +283,10 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
     from mgc_core.bench import run_benchmarks
 
+    if args.profile:
+        return _cmd_bench_profile(args)
+    if args.runtimes:
+        return _cmd_bench_runtimes(args)
     repeats = args.repeats if args.repeats is not None else (2 if args.quick else 5)
     bar = _ProgressBar()
     try:
@@ -322,10 +326,82 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     print(f"  {'total, from process start':<38} {report['cold_start_s']:8.3f} s  "
           f"(import {cold['import_s']:.2f} s, load models {cold['load_models_s']:.2f} s, "
           f"first classify {cold['first_classify_s']:.2f} s)")
-    print("peak memory (max RSS):")
-    print(f"  {'this process, every model loaded':<38} {report['peak_rss_mb']:8.0f} MB")
-    print(f"  {'cold-start process':<38} {cold['peak_rss_mb']:8.0f} MB")
+    mem = report["memory"]
+    print("memory of the fresh serving process (resident, MB):")
+    print(f"  {'every model loaded':<38} {mem['rss_models_loaded_mb']:8.0f}")
+    print(f"  {'after classifying 30 s':<38} {mem['rss_after_30s_mb']:8.0f}")
+    print(f"  {f'after classifying {long_label} twice':<38} {mem['rss_after_5min_mb']:8.0f}")
+    print(f"  {'peak':<38} {mem['peak_rss_mb']:8.0f}")
+    print(f"  {'(this benchmark process, peak)':<38} {mem['bench_process_peak_rss_mb']:8.0f}")
+    tr = report["transfer"]
+    print(f"transfer model (2 musicnn networks, {tr['macs_per_patch_per_network'] / 1e9:.2f} G "
+          f"multiply-adds per 3-s patch each; a float32 matmul reaches "
+          f"{tr['matmul_gflops']:.0f} GFLOP/s here):")
+    for key, label in (("30s", "30 s"), ("5min", long_label)):
+        t = tr[key]
+        print(f"  {label + ' clip':<38} {t['share_of_classify']:8.0%} of classify, "
+              f"{t['gflops']:.0f} GFLOP/s ({t['share_of_matmul']:.0%} of the matmul's)")
     return 0
+
+
+def _cmd_bench_profile(args: argparse.Namespace) -> int:
+    """Print where classify spends its time (pyinstrument)."""
+    from mgc_core.bench import LONG_S, SHORT_S, profile_classify
+
+    seconds = LONG_S if args.profile == "5min" else SHORT_S
+    print(profile_classify(seconds=seconds, repeats=args.repeats or 3))
+    return 0
+
+
+def _cmd_bench_runtimes(args: argparse.Namespace) -> int:
+    """Compare musicnn's runtimes (TensorFlow, ONNX Runtime, LiteRT)."""
+    import json
+
+    from mgc_core.runtimes import compare_runtimes
+
+    report = compare_runtimes(repeats=args.repeats or 5)
+    if args.json:
+        print(json.dumps(report, indent=1))
+        return 0
+    print(f"MSD musicnn network, {report['macs_per_patch'] / 1e9:.2f} G multiply-adds per "
+          f"patch; {report['threads']} threads; a float32 matmul reaches "
+          f"{report['matmul_gflops']:.0f} GFLOP/s")
+    for name, r in report["runtimes"].items():
+        cells = "  ".join(
+            f"{n} patches {r[n]['median_s']:.3f} s ({r[n]['gflops']:.0f} GFLOP/s)"
+            for n in r if n.isdigit())
+        print(f"  {name:<12} {cells}  rss +{r['rss_added_mb']:.0f} MB  "
+              f"max |diff| {r['max_abs_diff']:.1e}  convert {r['convert_s']:.1f} s")
+    return 0
+
+
+def _cmd_soak(args: argparse.Namespace) -> int:
+    """Run many analyses in this process and check the memory does not grow (a leak check)."""
+    import json
+
+    from mgc_core.soak import run_soak
+
+    bar = _ProgressBar()
+    try:
+        report = run_soak(args.n, seed=args.seed, min_seconds=args.min_seconds,
+                          max_seconds=args.max_seconds, progress=bar)
+    finally:
+        bar.close()
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=1))
+        return 0 if report.passed else 1
+    d = report.to_dict()
+    print(f"{d['n_analyses']} analyses of clips of {min(report.durations_s):.1f} to "
+          f"{max(report.durations_s):.1f} s ({d['figures']} figures) in {d['seconds']:.0f} s")
+    print(f"  {'RSS before the first analysis':<36} {d['start_rss_mb']:8.1f} MB")
+    print(f"  {f'RSS after analysis {report.baseline_after}':<36} {d['baseline_rss_mb']:8.1f} MB")
+    print(f"  {f'RSS after analysis {report.n_analyses} (the last)':<36} "
+          f"{d['last_rss_mb']:8.1f} MB")
+    print(f"  {'growth':<36} {d['growth_mb']:+8.1f} MB  (bound {d['bound_mb']:g} MB; "
+          f"trend {d['slope_mb_per_100']:+.1f} MB per 100 analyses)")
+    print(f"  {'peak RSS':<36} {d['peak_rss_mb']:8.1f} MB")
+    print("PASS" if report.passed else "FAIL")
+    return 0 if report.passed else 1
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -421,7 +497,27 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="timed runs per measurement after one warm-up (default: 5; 2 with --quick)")
     p.add_argument("--quick", action="store_true",
                    help="a 60-s long clip instead of 5 minutes, and 2 runs (for tests)")
+    p.add_argument("--profile", choices=("30s", "5min"), default=None,
+                   help="instead: profile classify on that clip with pyinstrument")
+    p.add_argument("--runtimes", action="store_true",
+                   help="instead: compare TensorFlow, ONNX Runtime and LiteRT on musicnn")
     p.set_defaults(func=_cmd_bench)
+
+    from mgc_core import soak
+
+    p = sub.add_parser(
+        "soak",
+        help="leak check: many analyses in one process; RSS growth after the "
+             f"{soak.BASELINE_AFTER}th within {soak.BOUND_MB:g} MB (exit 1 if not)",
+    )
+    p.add_argument("--n", type=int, default=200, help="analyses to run (default: 200)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the clip lengths (default: 0)")
+    p.add_argument("--min-seconds", type=float, default=soak.MIN_SECONDS,
+                   help=f"shortest clip (default: {soak.MIN_SECONDS:g})")
+    p.add_argument("--max-seconds", type=float, default=soak.MAX_SECONDS,
+                   help=f"longest clip (default: {soak.MAX_SECONDS:g})")
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.set_defaults(func=_cmd_soak)
     return parser
 
 

@@ -34,7 +34,15 @@ def _check_report(report: dict, *, repeats: int) -> None:
     for key in ("classify_30s", "classify_5min"):
         assert _is_timing(report[key]) and report[key]["n"] == repeats
     assert report["cold_start_s"] > 0 and report["peak_rss_mb"] > 0
-    assert report["cold_start"]["peak_rss_mb"] > 0
+    mem = report["memory"]
+    assert 0 < mem["rss_models_loaded_mb"] <= mem["peak_rss_mb"] == report["peak_rss_mb"]
+    assert 0 < mem["rss_after_30s_mb"] <= mem["peak_rss_mb"]
+    assert 0 < mem["rss_after_5min_mb"] <= mem["peak_rss_mb"]
+    tr = report["transfer"]
+    assert 1.3e9 < tr["macs_per_patch_per_network"] < 1.5e9  # the issue's ~1.4 G
+    for key in ("30s", "5min"):
+        assert 0 < tr[key]["share_of_classify"] < 1 and tr[key]["gflops"] > 0
+        assert tr[key]["share_of_matmul"] == pytest.approx(tr[key]["gflops"] / tr["matmul_gflops"])
     machine = report["machine"]
     assert machine["cores"] >= 1 and machine["cpu"] and machine["python"] and machine["numpy"]
     assert set(report["decode"]) == {"wav_30s", "mp3_30s", "wav_5min", "mp3_5min"}
@@ -72,3 +80,23 @@ def test_cli_bench_json_quick_parses(capsys):
     assert main(["bench", "--json", "--quick", "--repeats", "1"]) == 0
     out = capsys.readouterr().out
     _check_report(json.loads(out), repeats=1)
+
+
+@needs_models
+def test_profile_names_where_classify_spends_its_time():
+    pytest.importorskip("pyinstrument")
+    text = bench.profile_classify(seconds=6.0, repeats=1)
+    assert "classify" in text and "predict" in text
+
+
+def test_runtimes_compare_tensorflow_onnx_and_litert():
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("tf2onnx")
+    from mgc_core.runtimes import compare_runtimes
+
+    report = compare_runtimes(n_patches=(5,), repeats=1)
+    assert set(report["runtimes"]) == {"tensorflow", "onnxruntime", "litert"}
+    assert 1.3e9 < report["macs_per_patch"] < 1.5e9 and report["matmul_gflops"] > 0
+    for name, r in report["runtimes"].items():
+        assert r["max_abs_diff"] < 1e-4, name  # the same network in every runtime
+        assert r["5"]["median_s"] > 0 and r["5"]["gflops"] > 0

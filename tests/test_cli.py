@@ -126,3 +126,44 @@ def test_report_prints_the_stored_figures(capsys):
         record = json.loads((stored / f"{name}.json").read_text())
         line = next(row for row in out.splitlines() if row.startswith(name))
         assert f"{record['balanced_accuracy']['value']:.3f}" in line
+
+
+# --------------------------------------------------------------------------- soak
+
+
+def _soak_report(rss: list[float]):  # noqa: ANN202
+    from mgc_core.soak import BOUND_MB, SoakReport
+
+    return SoakReport(durations_s=tuple(3.0 + i for i in range(len(rss))), rss_mb=tuple(rss),
+                      start_rss_mb=300.0, baseline_after=min(10, len(rss)), bound_mb=BOUND_MB,
+                      seconds=12.0, peak_rss_mb=max(rss), figures=20 * len(rss))
+
+
+@pytest.mark.parametrize(("rss", "status", "word"), [
+    ([500.0] * 12, 0, "PASS"), ([500.0] * 11 + [700.0], 1, "FAIL"),
+])
+def test_soak_prints_the_memory_and_exits_1_on_fail(monkeypatch, capsys, rss, status, word):
+    import mgc_core.soak
+
+    calls = []
+    monkeypatch.setattr(mgc_core.soak, "run_soak",
+                        lambda n, **kw: calls.append((n, kw)) or _soak_report(rss))
+    assert main(["soak", "--n", "12"]) == status
+    out = capsys.readouterr().out
+    assert calls[0][0] == 12 and calls[0][1]["max_seconds"] == 60.0
+    assert "RSS after analysis 10" in out and "RSS after analysis 12 (the last)" in out
+    assert f"{rss[-1] - 500.0:+8.1f} MB" in out and out.strip().endswith(word)
+    assert main(["soak", "--n", "12", "--json"]) == status
+    report = json.loads(capsys.readouterr().out)
+    assert report["growth_mb"] == rss[-1] - 500.0 and report["passed"] is (status == 0)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not all(classify.model_path(n).is_file() for n in MODEL_NAMES),
+                    reason="bundled models missing (python -m mgc_core train --gtzan DIR)")
+def test_soak_command_runs_real_analyses(capsys):
+    assert main(["soak", "--n", "2", "--max-seconds", "4", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["n_analyses"] == 2 and report["figures"] == 40 and report["passed"]
+    assert all(3.0 <= d <= 4.0 for d in report["durations_s"])
+    assert all(r > 100 for r in report["rss_mb"])
