@@ -370,7 +370,7 @@ def _cmd_bench_runtimes(args: argparse.Namespace) -> int:
         cells = "  ".join(
             f"{n} patches {r[n]['median_s']:.3f} s ({r[n]['gflops']:.0f} GFLOP/s)"
             for n in r if n.isdigit())
-        print(f"  {name:<12} {cells}  rss +{r['rss_added_mb']:.0f} MB  "
+        print(f"  {name:<12} {cells}  rss {r['rss_added_mb']:+.0f} MB  "
               f"max |diff| {r['max_abs_diff']:.1e}  convert {r['convert_s']:.1f} s")
     return 0
 
