@@ -65,6 +65,7 @@ _REBUILD_BY_PREFIX = (
 )
 _TRACKED_PACKAGES = (
     "numpy", "scipy", "librosa", "scikit-learn", "skops", "tensorflow-cpu", "keras", "soxr",
+    "ai-edge-litert",
 )
 
 

@@ -142,7 +142,8 @@ st.markdown(
     "- **scikit-learn** (BSD-3-Clause): F. Pedregosa et al., \"Scikit-learn: machine "
     "learning in Python\", *JMLR* 12, 2011.\n"
     "- **Keras** (Apache-2.0): F. Chollet et al., Keras, https://keras.io; with TensorFlow "
-    "(Apache-2.0).\n"
+    "(Apache-2.0). The musicnn networks run on **LiteRT** (Apache-2.0), "
+    "https://ai.google.dev/edge/litert.\n"
     "- **Streamlit** (Apache-2.0), https://streamlit.io; charts by **Plotly** (MIT)."
 )
 versions = assets.library_versions()
