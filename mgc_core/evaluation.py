@@ -544,7 +544,8 @@ def read_evaluation(model: str, *, assets_dir: str | os.PathLike | None = None) 
     if not path.is_file():
         raise AssetError(
             f"No evaluation of {model!r} is bundled (assets/evaluation/{model}.json is "
-            f"missing). Build it with `{assets.rebuild_command(f'evaluation/{model}.json', root=root)}`."
+            f"missing). Build it with "
+            f"`{assets.rebuild_command(f'evaluation/{model}.json', root=root)}`."
         )
     assets.verify(path, root=root)
     try:

@@ -128,7 +128,8 @@ def test_result_shape_and_ensemble(fakes):
 def test_a_subset_of_models_renormalises_the_weights(fakes):
     result = classify.classify(_audio(), models=("cnn", "transfer"))
     assert dict(result.ensemble_weights) == pytest.approx({"cnn": 1 / 3, "transfer": 2 / 3})
-    expected = (result.models["cnn"].probabilities + 2 * result.models["transfer"].probabilities) / 3
+    models = result.models
+    expected = (models["cnn"].probabilities + 2 * models["transfer"].probabilities) / 3
     np.testing.assert_allclose(result.ensemble, expected, rtol=1e-6)
 
 

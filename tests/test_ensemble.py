@@ -34,7 +34,8 @@ def _onehot(labels, *, sharp: float = 0.9) -> np.ndarray:
 def test_equal_weights_are_the_mean():
     a, b = np.eye(10)[[0, 1]], np.eye(10)[[0, 2]]
     np.testing.assert_allclose(ensemble_probabilities([a, b])[1, [1, 2]], [0.5, 0.5])
-    np.testing.assert_allclose(ensemble_probabilities([a, b], [1, 1]), ensemble_probabilities([a, b]))
+    np.testing.assert_allclose(ensemble_probabilities([a, b], [1, 1]),
+                               ensemble_probabilities([a, b]))
 
 
 def test_weights_are_normalised_and_applied():

@@ -117,8 +117,8 @@ def test_conversion_reproduces_the_bundled_network(tmp_path, lite):
     out = convert_to_tflite(mn.bundled_model_path("MSD_musicnn"), tmp_path / "msd.tflite")
     again = LiteMusicnn(out.read_bytes())
     x = _patches(3)
-    np.testing.assert_allclose(again.predict(x)["taggram"], lite["MSD_musicnn"].predict(x)["taggram"],
-                               atol=1e-6)
+    np.testing.assert_allclose(again.predict(x)["taggram"],
+                               lite["MSD_musicnn"].predict(x)["taggram"], atol=1e-6)
 
 
 GTZAN = Path(__file__).parents[1].parent / "shared" / "data" / "gtzan"

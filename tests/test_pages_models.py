@@ -95,7 +95,8 @@ def _run(monkeypatch, root: Path, **state) -> AppTest:
 
 TABLES = ["comparison",
           *(f"{t}_{n}" for n in NAMES
-            for t in (("weights", "seeds", "per_genre") if n == "ensemble" else ("seeds", "per_genre"))),
+            for t in (("weights", "seeds", "per_genre") if n == "ensemble"
+                      else ("seeds", "per_genre"))),
           "leaky_table", "disagreements"]
 
 

@@ -346,7 +346,8 @@ def test_evaluate_all_writes_valid_records(tiny, tmp_path, fake_models):
     assert "leaky" in knn and "leaky" not in read_evaluation("cnn", assets_dir=tmp_path / "assets")
     ens = read_evaluation("ensemble", assets_dir=tmp_path / "assets")
     assert ens["members"] == ["knn", "cnn", "lstm", "transfer"] and "nested" in ens["rule"]
-    assert set(ens["weights"]) == set(ens["members"]) and set(ens["weights_by_fold"]) == {"0", "1", "2", "3", "4"}
+    assert set(ens["weights"]) == set(ens["members"])
+    assert set(ens["weights_by_fold"]) == {"0", "1", "2", "3", "4"}
     # Soft vote of identical members is the members' prediction.
     assert ens["clips"][0]["probabilities"] == pytest.approx(knn["clips"][0]["probabilities"],
                                                              abs=1e-5)

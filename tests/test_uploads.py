@@ -10,10 +10,9 @@ renamed or removed while the uploads are handled).
 
 from __future__ import annotations
 
-import json
-
 import contextlib
 import io
+import json
 import os
 import sys
 import unicodedata
