@@ -34,16 +34,17 @@ def _cmd_convert_musicnn(args: argparse.Namespace) -> int:
 
     out_dir = Path(args.out) if args.out is not None else assets.ASSETS_DIR / "models"
     out_dir.mkdir(parents=True, exist_ok=True)
+    bundled = out_dir.resolve() == (assets.ASSETS_DIR / "models").resolve()
     for which, filename in musicnn.CHECKPOINTS.items():
         keras_path = out_dir / filename
         if not args.tflite_only:
             keras_path = musicnn.convert_musicnn(which, keras_path)
             print(f"{which} -> {keras_path} ({keras_path.stat().st_size / 1e6:.1f} MB)")
-        elif out_dir.resolve() == (assets.ASSETS_DIR / "models").resolve():
+        elif bundled:
             assets.verify(keras_path)  # convert only what the manifest vouches for
         lite = musicnn_lite.convert_to_tflite(keras_path, out_dir / musicnn_lite.LITE_FILES[which])
         print(f"{which} -> {lite} ({lite.stat().st_size / 1e6:.1f} MB, LiteRT)")
-        if out_dir.resolve() == (assets.ASSETS_DIR / "models").resolve():
+        if bundled:
             assets.record([lite], command="python -m mgc_core convert-musicnn --tflite-only",
                           data=f"assets/models/{filename} converted with TensorFlow's LiteRT "
                                "converter (float32, no quantisation)")

@@ -122,12 +122,10 @@ def _onnxruntime(model: Any, threads: int, tmp: Path, batch: int
     return _chunked(run_batch, batch)
 
 
-def _litert(model: Any, threads: int, tmp: Path, batch: int
+def _litert(keras_path: Path, threads: int, tmp: Path, batch: int
             ) -> Callable[[np.ndarray], list[np.ndarray]]:
     from mgc_core.models.musicnn_lite import LiteMusicnn, convert_to_tflite
 
-    keras_path = tmp / "musicnn.keras"
-    model.save(keras_path)
     lite = LiteMusicnn(convert_to_tflite(keras_path, tmp / "musicnn.tflite").read_bytes(),
                        batch=batch, threads=threads)
 
@@ -192,7 +190,8 @@ def compare_runtimes(
     if unknown or not runtimes:
         raise ParameterError(f"runtimes must be among {', '.join(RUNTIMES)}; got {runtimes!r}.")
     threads = threads or os.cpu_count() or 1
-    model = load_musicnn(verify(bundled_model_path("MSD_musicnn")))
+    keras_path = verify(bundled_model_path("MSD_musicnn"))
+    model = load_musicnn(keras_path)
     macs = musicnn_macs(model)
     limit = matmul_gflops()
     rng = np.random.default_rng(0)
@@ -211,7 +210,7 @@ def compare_runtimes(
                 elif name == "onnxruntime":
                     run = _onnxruntime(model, threads, Path(tmp), batch)
                 else:
-                    run = _litert(model, threads, Path(tmp), batch)
+                    run = _litert(keras_path, threads, Path(tmp), batch)
             except ImportError as err:
                 raise MGCError(f"{name} is not installed ({err}); install the development "
                                "tools with `pip install -r requirements-dev.txt`.") from err
