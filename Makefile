@@ -44,7 +44,7 @@ browser:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 screenshots: $(VENV)/.installed-dev browser
-	$(BIN)/python tests/screenshots.py docs/screenshots
+	$(BIN)/python -m mgc_devtools.screenshots docs/screenshots
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,7 +1,7 @@
 """mgc_core: the library behind the mgc music-genre-classification studio.
 
 Audio loading (:mod:`mgc_core.audio`), classic features (:mod:`mgc_core.features`),
-built-in teaching signals (:mod:`mgc_core.signals`), datasets
+built-in teaching signals (:mod:`mgc_core.audio.signals`), datasets
 (:mod:`mgc_core.datasets`) and plots (:mod:`mgc_core.plotting`). Heavy
 dependencies (TensorFlow) are imported only by the functions that need them.
 """

@@ -5,9 +5,9 @@ each the command, data summary, library versions and date that produced it. A fi
 is verified against the manifest before it is loaded (:func:`verify`): a missing,
 unlisted, altered (one byte changed, added or cut) file raises
 :class:`~mgc_core.errors.AssetError` naming the file and the command that rebuilds it.
-Every reader of a bundled file verifies it first: :func:`mgc_core.classify.load_model`
+Every reader of a bundled file verifies it first: :func:`mgc_core.analysis.classify.load_model`
 (models), :func:`mgc_core.models.transfer.embedding_networks` (the musicnn networks),
-:func:`mgc_core.evaluation.read_evaluation`, :func:`mgc_core.datamap.read_map`, and
+:func:`mgc_core.evaluation.read_evaluation`, :func:`mgc_core.explore.maps.read_map`, and
 the About page for ``models/MUSICNN_LICENSE.md``.
 
 Settings

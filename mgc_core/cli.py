@@ -104,14 +104,14 @@ def _command_line(name: str, args: argparse.Namespace, *, defaults: dict[str, ob
 
 def _cmd_train(args: argparse.Namespace) -> int:
     """Fit every model on all usable GTZAN clips and bundle them."""
-    from mgc_core import training
     from mgc_core.datasets import GTZAN
+    from mgc_core.training.jobs import train_all
 
     start = time.perf_counter()
     dataset = GTZAN(args.gtzan)
     bar = _ProgressBar()
     try:
-        report = training.train_all(
+        report = train_all(
             dataset, models=args.models, cache_dir=args.cache, assets_dir=args.out,
             command=_command_line("train", args, defaults={"out": None, "models": None}),
             progress=bar,
@@ -186,18 +186,19 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     """Cross-validate the models and write assets/evaluation/*.json."""
-    from mgc_core import training
     from mgc_core.datasets import GTZAN
+    from mgc_core.evaluation.protocols import FOLD_SEEDS
+    from mgc_core.training.jobs import evaluate_all
 
     start = time.perf_counter()
     dataset = GTZAN(args.gtzan)
     bar = _ProgressBar()
     try:
-        report = training.evaluate_all(
+        report = evaluate_all(
             dataset, models=args.models, fold_seeds=args.seeds, cache_dir=args.cache,
             assets_dir=args.out,
             command=_command_line("evaluate", args, defaults={
-                "out": None, "models": None, "seeds": list(training.FOLD_SEEDS)}),
+                "out": None, "models": None, "seeds": list(FOLD_SEEDS)}),
             progress=bar,
         )
     finally:
@@ -214,8 +215,8 @@ def _cmd_classify(args: argparse.Namespace) -> int:
     """Classify audio files with the bundled models."""
     import json
 
+    from mgc_core.analysis.classify import classify
     from mgc_core.audio import load_audio
-    from mgc_core.classify import classify
     from mgc_core.genres import GENRES
     from mgc_core.models.frontend import SR
 
@@ -247,16 +248,18 @@ def _cmd_classify(args: argparse.Namespace) -> int:
 
 def _cmd_map(args: argparse.Namespace) -> int:
     """Compute the 2-D maps of the usable GTZAN clips and bundle assets/maps/gtzan_map.json."""
-    from mgc_core import datamap, training
     from mgc_core.datasets import GTZAN
+    from mgc_core.datasets.clips import clip_table
+    from mgc_core.explore import maps as datamap
+    from mgc_core.training.inputs import extract_inputs
 
     start = time.perf_counter()
     dataset = GTZAN(args.gtzan)
-    table = training.clip_table(dataset)
+    table = clip_table(dataset)
     models = [spec["model"] for spec in datamap.SOURCES.values()]
     bar = _ProgressBar()
     try:  # the cached inputs: the networks only run for clips missing from the cache
-        inputs = training.extract_inputs(table, models=models, cache_dir=args.cache,
+        inputs = extract_inputs(table, models=models, cache_dir=args.cache,
                                          progress=bar)
     finally:
         bar.close()
@@ -282,7 +285,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     """Time decoding, features, each model, classify, a cold start and peak memory."""
     import json
 
-    from mgc_core.bench import run_benchmarks
+    from mgc_devtools.bench import run_benchmarks
 
     if args.profile:
         return _cmd_bench_profile(args)
@@ -347,7 +350,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 def _cmd_bench_profile(args: argparse.Namespace) -> int:
     """Print where classify spends its time (pyinstrument)."""
-    from mgc_core.bench import LONG_S, SHORT_S, profile_classify
+    from mgc_devtools.bench import LONG_S, SHORT_S, profile_classify
 
     seconds = LONG_S if args.profile == "5min" else SHORT_S
     print(profile_classify(seconds=seconds, repeats=args.repeats or 3))
@@ -358,7 +361,7 @@ def _cmd_bench_runtimes(args: argparse.Namespace) -> int:
     """Compare musicnn's runtimes (TensorFlow, ONNX Runtime, LiteRT)."""
     import json
 
-    from mgc_core.runtimes import compare_runtimes
+    from mgc_devtools.runtimes import compare_runtimes
 
     report = compare_runtimes(repeats=args.repeats or 5)
     if args.json:
@@ -380,7 +383,7 @@ def _cmd_soak(args: argparse.Namespace) -> int:
     """Run many analyses in this process and check the memory does not grow (a leak check)."""
     import json
 
-    from mgc_core.soak import run_soak
+    from mgc_devtools.soak import run_soak
 
     bar = _ProgressBar()
     try:
@@ -504,7 +507,7 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="instead: compare TensorFlow, ONNX Runtime and LiteRT on musicnn")
     p.set_defaults(func=_cmd_bench)
 
-    from mgc_core import soak
+    from mgc_devtools import soak
 
     p = sub.add_parser(
         "soak",

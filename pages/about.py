@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from mgc_core import assets, plotting
-from mgc_core.classify import model_path
+from mgc_core.analysis.classify import model_path
 from mgc_core.errors import MGCError
 from mgc_core.evaluation import read_evaluation
 from mgc_core.models import MODEL_NAMES, MODEL_TITLES

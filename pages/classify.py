@@ -6,20 +6,22 @@ import numpy as np
 import streamlit as st
 
 from mgc_core import plotting
+from mgc_core.analysis.verdict import verdict
 from mgc_core.errors import MGCError
 from mgc_core.genres import GENRES
-from mgc_core.models import MODEL_TITLES
-from mgc_core.verdict import verdict
+from mgc_core.models import FRONTEND, MODEL_TITLES
 from ui.batch import batch_section
+from ui.evaluations import (
+    stored_balanced_accuracy,
+    stored_clip_predictions,
+    stored_evaluation_errors,
+)
 from ui.input_panel import input_panel
 from ui.results import (
     cnn_occlusion,
     result_csv,
     result_json,
     run_classify,
-    stored_balanced_accuracy,
-    stored_clip_predictions,
-    stored_evaluation_errors,
 )
 
 st.title("Classify")
@@ -150,7 +152,9 @@ with st.spinner("Hiding one patch of the spectrogram at a time…"):
     logmel, saliency, cnn_genre, cnn_p = cnn_occlusion(audio.key, audio, segment)
 st.markdown(f"In segment **{labels[segment]}**{' (chosen above)' if n > 1 else ''} the CNN "
             f"says **{cnn_genre}** ({cnn_p:.0%}).")
-st.plotly_chart(plotting.occlusion_figure(logmel, saliency, start_s=t0), key="fig_occlusion")
+st.plotly_chart(plotting.occlusion_figure(logmel, saliency, sr=FRONTEND.sr,
+                                          hop_length=FRONTEND.hop_length, start_s=t0),
+                key="fig_occlusion")
 st.caption(
     "Top: the sound as the CNN sees it, time across, pitch (mel bands) up. Bottom: we hid "
     "one small patch at a time (0.27 s × 8 bands, filled with the segment's average) and "

@@ -7,9 +7,10 @@ import mimetypes
 import pandas as pd
 import streamlit as st
 
-from mgc_core import datamap, plotting
+from mgc_core import plotting
 from mgc_core.datasets.gtzan import ENV_VAR, LAYOUTS
 from mgc_core.errors import MGCError
+from mgc_core.explore import maps as datamap
 from ui.input_panel import gtzan_dataset, select_gtzan_clip
 
 st.title("Dataset: GTZAN explorer")

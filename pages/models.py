@@ -11,9 +11,9 @@ import mimetypes
 import pandas as pd
 import streamlit as st
 
-from mgc_core import agreement, assets, plotting
+from mgc_core import assets, plotting
 from mgc_core.errors import MGCError
-from mgc_core.evaluation import METRICS, read_evaluation
+from mgc_core.evaluation import METRICS, agreement, read_evaluation
 from mgc_core.models import MODEL_NAMES, MODEL_TITLES
 from ui.input_panel import gtzan_dataset, select_gtzan_clip
 

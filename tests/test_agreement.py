@@ -1,12 +1,12 @@
-"""Tests of mgc_core.agreement, checked by hand on a toy example."""
+"""Tests of mgc_core.evaluation.agreement, checked by hand on a toy example."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from mgc_core import agreement as ag
 from mgc_core.errors import ParameterError
+from mgc_core.evaluation import agreement as ag
 
 # Toy example: 4 clips, three models.
 IDS = ["a", "b", "c", "d"]

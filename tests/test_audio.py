@@ -15,14 +15,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from mgc_core.audio import (
-    DEFAULT_SR,
-    SUPPORTED_EXTENSIONS,
-    Audio,
-    _frame_to_float,
-    load_audio,
-    to_wav_bytes,
-)
+from mgc_core.audio import DEFAULT_SR, SUPPORTED_EXTENSIONS, Audio, load_audio, to_wav_bytes
+from mgc_core.audio._decode import _frame_to_float
 
 SR = 44100
 SECONDS = 3.0

@@ -36,15 +36,8 @@ import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from mgc_core.audio import (
-    DEFAULT_SR,
-    MAX_ORIGINAL_SR,
-    MIN_ORIGINAL_SR,
-    MIN_SECONDS,
-    SUPPORTED_EXTENSIONS,
-    Audio,
-    load_audio,
-)
+from mgc_core.audio import DEFAULT_SR, MIN_SECONDS, SUPPORTED_EXTENSIONS, Audio, load_audio
+from mgc_core.audio._decode import MAX_ORIGINAL_SR, MIN_ORIGINAL_SR
 from mgc_core.errors import MGCError
 
 #: Examples per test; ``MGC_FUZZ_EXAMPLES`` raises it for a full run.

@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from mgc_core import bench
-from mgc_core.classify import model_path
+from mgc_core.analysis.classify import model_path
 from mgc_core.cli import main
 from mgc_core.errors import ParameterError
 from mgc_core.models import MODEL_NAMES
+from mgc_devtools import bench
 
 pytestmark = pytest.mark.slow
 
@@ -92,7 +92,7 @@ def test_profile_names_where_classify_spends_its_time():
 def test_runtimes_compare_tensorflow_onnx_and_litert():
     pytest.importorskip("onnxruntime")
     pytest.importorskip("tf2onnx")
-    from mgc_core.runtimes import compare_runtimes
+    from mgc_devtools.runtimes import compare_runtimes
 
     report = compare_runtimes(n_patches=(5,), repeats=1)
     assert set(report["runtimes"]) == {"tensorflow", "onnxruntime", "litert"}

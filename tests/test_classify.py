@@ -1,4 +1,4 @@
-"""Tests of mgc_core.classify with small fake models in a tmp assets folder, and the
+"""Tests of mgc_core.analysis.classify with small fake models in a tmp assets folder, and the
 real bundled models when they are present."""
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 import mgc_core.models
-from mgc_core import assets, classify
+from mgc_core import assets
+from mgc_core.analysis import classify
 from mgc_core.audio import Audio
 from mgc_core.errors import AssetError, ParameterError
 from mgc_core.genres import GENRES

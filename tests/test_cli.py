@@ -11,7 +11,8 @@ from test_classify import FAKES, make_fake_assets
 from test_training import FakeModel, make_tiny_gtzan
 
 import mgc_core.models
-from mgc_core import assets, classify, training
+from mgc_core import assets
+from mgc_core.analysis import classify
 from mgc_core.cli import main
 from mgc_core.genres import GENRES
 from mgc_core.models import MODEL_NAMES
@@ -83,7 +84,7 @@ def test_a_missing_gtzan_folder_exits_2(tmp_path, capsys):
 
 @pytest.fixture()
 def tiny_fake_training(monkeypatch, tmp_path):
-    monkeypatch.setattr(training, "_model_class", lambda name: FakeModel)
+    monkeypatch.setattr("mgc_core.models.model_class", lambda name: FakeModel)
     return make_tiny_gtzan(tmp_path / "gtzan")
 
 
@@ -132,7 +133,7 @@ def test_report_prints_the_stored_figures(capsys):
 
 
 def _soak_report(rss: list[float]):  # noqa: ANN202
-    from mgc_core.soak import BOUND_MB, SoakReport
+    from mgc_devtools.soak import BOUND_MB, SoakReport
 
     return SoakReport(durations_s=tuple(3.0 + i for i in range(len(rss))), rss_mb=tuple(rss),
                       start_rss_mb=300.0, baseline_after=min(10, len(rss)), bound_mb=BOUND_MB,
@@ -143,10 +144,10 @@ def _soak_report(rss: list[float]):  # noqa: ANN202
     ([500.0] * 12, 0, "PASS"), ([500.0] * 11 + [700.0], 1, "FAIL"),
 ])
 def test_soak_prints_the_memory_and_exits_1_on_fail(monkeypatch, capsys, rss, status, word):
-    import mgc_core.soak
+    import mgc_devtools.soak
 
     calls = []
-    monkeypatch.setattr(mgc_core.soak, "run_soak",
+    monkeypatch.setattr(mgc_devtools.soak, "run_soak",
                         lambda n, **kw: calls.append((n, kw)) or _soak_report(rss))
     assert main(["soak", "--n", "12"]) == status
     out = capsys.readouterr().out

@@ -1,4 +1,4 @@
-"""Tests of mgc_core.ensemble: the weighted soft vote and its nested weight choice."""
+"""Tests of mgc_core.evaluation.ensemble: the weighted soft vote and its nested weight choice."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from mgc_core import assets
-from mgc_core.ensemble import (
+from mgc_core.errors import AssetError, ParameterError
+from mgc_core.evaluation.ensemble import (
     RULE,
     WEIGHT_STEP,
     bundled_weights,
@@ -18,7 +19,6 @@ from mgc_core.ensemble import (
     ensemble_probabilities,
     nested_ensemble,
 )
-from mgc_core.errors import AssetError, ParameterError
 from mgc_core.models import MODEL_NAMES
 
 REAL_ASSETS = Path(__file__).resolve().parents[1] / "assets"

@@ -29,7 +29,7 @@ def _audio(name: str):
     from mgc_core.audio import Audio, load_audio
 
     if name in SIGNALS:
-        from mgc_core.signals import make_signal
+        from mgc_core.audio.signals import make_signal
 
         return Audio(make_signal(name, sr=22050, duration=10.0), sr=22050)
     genre = name.split(".")[0]
@@ -37,7 +37,7 @@ def _audio(name: str):
 
 
 def _probabilities(name: str) -> dict:
-    from mgc_core.classify import classify
+    from mgc_core.analysis.classify import classify
 
     result = classify(_audio(name))
     out = {m: {"clip": r.probabilities.tolist(), "segments": r.segment_probabilities.tolist()}

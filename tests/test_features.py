@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from mgc_core import features as F
-from mgc_core import signals
+from mgc_core.audio import signals
 from mgc_core.errors import ParameterError
 
 SR = 22050

@@ -118,7 +118,7 @@ _FORMATS = [
 def _clip(i: int, folder: Path) -> Path:
     """Session ``i``'s file: a drum beat over a major chord, each with its own tempo,
     drum pattern, key, balance, length (8 to 15 s), format and rate."""
-    from mgc_core.signals import drum_pattern, major_chord
+    from mgc_core.audio.signals import drum_pattern, major_chord
 
     ext, fmt, subtype, sr = _FORMATS[i % len(_FORMATS)]
     bpm = 70 + (i * 17) % 110
@@ -136,8 +136,8 @@ def _clip(i: int, folder: Path) -> Path:
 @pytest.fixture(scope="module")
 def clips(tmp_path_factory) -> list[dict]:
     """The files with what the app should show for each: the in-process results."""
+    from mgc_core.analysis.classify import classify
     from mgc_core.audio import load_audio
-    from mgc_core.classify import classify
     from ui.input_panel import ANALYSIS_SR, MAX_SECONDS
 
     folder = tmp_path_factory.mktemp("load_clips")
@@ -265,7 +265,7 @@ def _check_session(clip: dict, seen: dict, others: list[str]) -> None:
 
 
 def test_ten_sessions_at_once_get_their_own_correct_verdicts(clips, tmp_path):
-    from mgc_core.classify import model_path
+    from mgc_core.analysis.classify import model_path
     from mgc_core.models import MODEL_NAMES
 
     env = {k: v for k, v in os.environ.items() if k != "MGC_GTZAN_DIR"}

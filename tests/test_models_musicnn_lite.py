@@ -127,8 +127,8 @@ GTZAN = Path(__file__).parents[1].parent / "shared" / "data" / "gtzan"
 @pytest.mark.slow
 def test_the_transfer_verdicts_on_gtzan_clips_do_not_depend_on_the_runtime():
     """The head was trained on TensorFlow's embeddings; LiteRT's give the same verdicts."""
+    from mgc_core.analysis.classify import load_model
     from mgc_core.audio import load_audio
-    from mgc_core.classify import load_model
     from mgc_core.datasets import GTZAN as Dataset
     from mgc_core.genres import GENRES
     from mgc_core.models.frontend import analyse, pool_segments, to_model_rate

@@ -18,7 +18,7 @@ import soundfile as sf
 from _apptest import app_on, figures, messages
 
 from mgc_core import assets
-from mgc_core.classify import model_path
+from mgc_core.analysis.classify import model_path
 from mgc_core.genres import GENRES
 from mgc_core.models import MODEL_NAMES
 

@@ -14,7 +14,7 @@ import pytest
 from _apptest import ROOT, TIMEOUT, app_on, figures, messages
 from streamlit.testing.v1 import AppTest
 
-from mgc_core import datamap
+from mgc_core.explore import maps as datamap
 from mgc_core.genres import GENRES
 
 PAGE = "dataset"

@@ -13,7 +13,7 @@ import pytest
 import soundfile as sf
 from _apptest import app_on, figures, messages
 
-from mgc_core.classify import model_path
+from mgc_core.analysis.classify import model_path
 from mgc_core.models import MODEL_NAMES
 
 pytestmark = pytest.mark.slow

@@ -8,7 +8,7 @@ import pytest
 
 from mgc_core import features as F
 from mgc_core import plotting as P
-from mgc_core import signals
+from mgc_core.audio import signals
 from mgc_core.errors import ParameterError
 
 SR = 22050

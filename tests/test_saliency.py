@@ -1,13 +1,13 @@
-"""Occlusion maps (mgc_core.saliency) on fake models whose evidence lies in known regions."""
+"""Occlusion maps (mgc_core.analysis.saliency) on fake models whose evidence lies in known regions."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from mgc_core.analysis.saliency import occlusion_map
 from mgc_core.errors import ParameterError
 from mgc_core.genres import GENRES
-from mgc_core.saliency import occlusion_map
 
 REGION = (slice(34, 51), slice(40, 48))  # frames 34-50, bands 40-47: one default patch
 
@@ -101,11 +101,11 @@ def test_occlusion_figure_puts_bands_on_y_and_seconds_on_x(segment):
     from mgc_core import plotting
 
     m = occlusion_map(RegionModel(), segment)
-    fig = plotting.occlusion_figure(segment, m, start_s=3.0)
+    fig = plotting.occlusion_figure(segment, m, sr=16000, hop_length=256, start_s=3.0)
     spec, occ = fig.data
     assert np.asarray(spec.z).shape == np.asarray(occ.z).shape == (96, 187)
     assert np.allclose(np.asarray(occ.z), m.T)
     assert np.isclose(occ.x[0], 3.0) and np.isclose(occ.x[-1], 3.0 + 186 * 256 / 16000)
     assert 0 < occ.y[0] < occ.y[-1] < 8000 and occ.zmid == 0
     with pytest.raises(ParameterError):
-        plotting.occlusion_figure(segment, m[:100])
+        plotting.occlusion_figure(segment, m[:100], sr=16000, hop_length=256)

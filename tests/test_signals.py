@@ -1,13 +1,13 @@
-"""Tests of mgc_core.signals: every built-in signal, its registry entry and its options."""
+"""Tests of mgc_core.audio.signals: every built-in signal, its registry entry and its options."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from mgc_core import signals
+from mgc_core.audio import signals
+from mgc_core.audio.signals import SIGNALS, make_signal
 from mgc_core.errors import ParameterError
-from mgc_core.signals import SIGNALS, make_signal
 
 SR = 22050
 

@@ -1,4 +1,4 @@
-"""Tests of the soak test (mgc_core.soak): a leak check, not a speed test.
+"""Tests of the soak test (mgc_devtools.soak): a leak check, not a speed test.
 
 The slow test runs many analyses of clips of varying length in this process (decode,
 classify, the CNN's occlusion map, the Audio features page's features, every page's
@@ -17,10 +17,10 @@ import os
 import numpy as np
 import pytest
 
-from mgc_core import soak
-from mgc_core.classify import model_path
+from mgc_core.analysis.classify import model_path
 from mgc_core.errors import ParameterError
 from mgc_core.models import MODEL_NAMES
+from mgc_devtools import soak
 
 #: Analyses in CI; the environment variable MGC_SOAK_N runs the full soak instead.
 SOAK_N = int(os.environ.get("MGC_SOAK_N", "40"))

@@ -9,10 +9,10 @@ command that rebuilds it (the manifest entry's ``command``):
 =========================  ====================================================
 file                       loader
 =========================  ====================================================
-``models/<model file>``    :func:`mgc_core.classify.load_model`
+``models/<model file>``    :func:`mgc_core.analysis.classify.load_model`
 ``models/musicnn_*.tflite`` :func:`mgc_core.models.transfer.embedding_networks`
 ``evaluation/*.json``      :func:`mgc_core.evaluation.read_evaluation`
-``maps/gtzan_map.json``    :func:`mgc_core.datamap.read_map`
+``maps/gtzan_map.json``    :func:`mgc_core.explore.maps.read_map`
 anything else              :func:`mgc_core.assets.verify` (the About page's licence)
 =========================  ====================================================
 
@@ -26,7 +26,7 @@ library is imported (tested in a subprocess in tests/test_assets.py and here thr
 CLI); in this process the tests patch ``assets.ASSETS_DIR`` itself, which every reader
 reads when called.
 
-Loaded models are cached per process (``mgc_core.classify._CACHE``, the musicnn
+Loaded models are cached per process (``mgc_core.analysis.classify._CACHE``, the musicnn
 networks in ``mgc_core.models.transfer._NETWORK_CACHE``): every test that can load one
 swaps in an empty cache for its duration, so nothing it loads, real or fake, reaches
 another test. The page caches (``ui/results.py``) are keyed by the assets folder.
@@ -45,10 +45,12 @@ import pytest
 from _apptest import ROOT, TIMEOUT, messages
 from streamlit.testing.v1 import AppTest
 
-from mgc_core import assets, classify, datamap
-from mgc_core.classify import load_model, model_path
+from mgc_core import assets
+from mgc_core.analysis import classify
+from mgc_core.analysis.classify import load_model, model_path
 from mgc_core.errors import AssetError
 from mgc_core.evaluation import read_evaluation
+from mgc_core.explore import maps as datamap
 from mgc_core.models import MODEL_NAMES, model_class, musicnn_lite, transfer
 
 REAL = assets.BUNDLED_DIR
@@ -182,7 +184,7 @@ def test_missing_file_is_refused(copy, deserialised, monkeypatch, name):
     (copy / name).unlink()
     with pytest.raises(AssetError, match="missing") as info:
         _load(name, copy, monkeypatch)
-    assert _raised_in(info)[0] in ("assets.py", "evaluation.py", "datamap.py")
+    assert _raised_in(info)[0] in ("assets.py", "records.py", "maps.py")
     assert copy / name not in deserialised
     _names_file_and_command(str(info.value), name)
 
@@ -192,7 +194,7 @@ def test_unlisted_file_is_refused(copy, deserialised, monkeypatch, name):
     _unlist(copy, name)
     with pytest.raises(AssetError, match="not listed") as info:
         _load(name, copy, monkeypatch)
-    assert _raised_in(info)[0] in ("assets.py", "datamap.py")
+    assert _raised_in(info)[0] in ("assets.py", "maps.py")
     assert copy / name not in deserialised
     _names_file_and_command(str(info.value), name)
 

@@ -17,12 +17,25 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from mgc_core import assets, training
+from mgc_core import assets
 from mgc_core.datasets import GTZAN
+from mgc_core.datasets.clips import ClipTable, clip_table
 from mgc_core.errors import AssetError, AudioError, ParameterError
+from mgc_core.evaluation import protocols
+from mgc_core.evaluation.nested import inner_predictions
+from mgc_core.evaluation.protocols import (
+    _run_folds,
+    choose_protocol,
+    cross_validate,
+    leaky_cross_validate,
+    stack_inputs,
+)
+from mgc_core.evaluation.splits import grouped_folds
 from mgc_core.genres import GENRES
 from mgc_core.models.base import GenreModel
 from mgc_core.models.frontend import Frontend
+from mgc_core.training.inputs import extract_inputs
+from mgc_core.training.jobs import evaluate_all, train_all
 
 SR = 16000
 TINY_GENRES = ("classical", "hiphop", "metal")
@@ -144,8 +157,8 @@ def tiny(tiny_root) -> GTZAN:
 
 
 @pytest.fixture(scope="module")
-def table(tiny) -> training.ClipTable:
-    return training.clip_table(tiny)
+def table(tiny) -> ClipTable:
+    return clip_table(tiny)
 
 
 @pytest.fixture()
@@ -153,7 +166,7 @@ def fake_models(monkeypatch):
     """Route every model name to FakeModel (GroupsOnlyModel for 'lstm')."""
     FakeModel.fits.clear()
     classes = {"lstm": GroupsOnlyModel}
-    monkeypatch.setattr(training, "_model_class", lambda name: classes.get(name, FakeModel))
+    monkeypatch.setattr("mgc_core.models.model_class", lambda name: classes.get(name, FakeModel))
     return FakeModel.fits
 
 
@@ -161,8 +174,8 @@ def fake_models(monkeypatch):
 def fake_inputs(table, tmp_path_factory):
     import unittest.mock as mock
 
-    with mock.patch.object(training, "_model_class", lambda name: FakeModel):
-        return training.extract_inputs(table, models=("knn",),
+    with mock.patch("mgc_core.models.model_class", lambda name: FakeModel):
+        return extract_inputs(table, models=("knn",),
                                        cache_dir=tmp_path_factory.mktemp("cache"))
 
 
@@ -184,7 +197,7 @@ def test_clip_table_excludes_faulty_and_groups_by_artist(table):
 
 
 def test_protocol_is_grouped_cv_when_the_split_is_incomplete(tiny):
-    protocol = training.choose_protocol(tiny)
+    protocol = choose_protocol(tiny)
     assert protocol["name"] == "grouped-cv"
     assert protocol["n_splits"] == 5 and protocol["fold_seeds"] == [0, 1, 2]
     assert protocol["groups"] == "artist (Sturm 2012 index)"
@@ -193,11 +206,11 @@ def test_protocol_is_grouped_cv_when_the_split_is_incomplete(tiny):
 
 def test_protocol_is_the_filtered_split_when_complete(tmp_path):
     gtzan = GTZAN(make_tiny_gtzan(tmp_path, complete_split=True))
-    protocol = training.choose_protocol(gtzan)
+    protocol = choose_protocol(gtzan)
     assert protocol["name"] == "filtered-split"
     assert protocol["split"] == {"train": 12, "valid": 3, "test": 3}
     with pytest.raises(ParameterError):
-        training.choose_protocol(gtzan, n_splits=1)
+        choose_protocol(gtzan, n_splits=1)
 
 
 # --------------------------------------------------------------------------- inputs
@@ -205,7 +218,7 @@ def test_protocol_is_the_filtered_split_when_complete(tmp_path):
 
 def test_extract_inputs_caches_by_content(table, tmp_path, monkeypatch, fake_models):
     seen = []
-    first = training.extract_inputs(table, models=("knn",), cache_dir=tmp_path,
+    first = extract_inputs(table, models=("knn",), cache_dir=tmp_path,
                                     progress=lambda *a: seen.append(a))
     assert seen[0] == ("inputs", 0, 18) and seen[-1] == ("inputs", 18, 18)
     assert len(first["knn"]) == 18
@@ -219,7 +232,7 @@ def test_extract_inputs_caches_by_content(table, tmp_path, monkeypatch, fake_mod
         raise AssertionError("a cached clip was decoded again")
 
     monkeypatch.setattr(mgc_core.audio, "load_audio", no_decoding)
-    again = training.extract_inputs(table, models=("knn",), cache_dir=tmp_path)
+    again = extract_inputs(table, models=("knn",), cache_dir=tmp_path)
     for a, b in zip(first["knn"], again["knn"]):
         np.testing.assert_array_equal(a, b)
 
@@ -227,14 +240,14 @@ def test_extract_inputs_caches_by_content(table, tmp_path, monkeypatch, fake_mod
 def test_extract_inputs_names_an_undecodable_clip(tmp_path, fake_models):
     root = make_tiny_gtzan(tmp_path / "g")
     (root / "genres" / "metal" / "metal.00003.wav").write_bytes(b"RIFF not really a wave")
-    table = training.clip_table(GTZAN(root))
+    table = clip_table(GTZAN(root))
     with pytest.raises(AudioError, match="metal.00003"):
-        training.extract_inputs(table, models=("knn",), cache_dir=tmp_path / "c")
+        extract_inputs(table, models=("knn",), cache_dir=tmp_path / "c")
 
 
 def test_unknown_model_is_a_parameter_error(table, tmp_path):
     with pytest.raises(ParameterError, match="svm"):
-        training.extract_inputs(table, models=("svm",), cache_dir=tmp_path)
+        extract_inputs(table, models=("svm",), cache_dir=tmp_path)
 
 
 # --------------------------------------------------------------------------- folds
@@ -242,7 +255,7 @@ def test_unknown_model_is_a_parameter_error(table, tmp_path):
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_grouped_folds_keep_artists_apart(table, seed):
-    folds = training.grouped_folds(table, n_splits=5, seed=seed)
+    folds = grouped_folds(table, n_splits=5, seed=seed)
     assert folds.min() == 0 and folds.max() == 4
     groups = np.array(table.groups)
     for k in range(5):
@@ -251,7 +264,7 @@ def test_grouped_folds_keep_artists_apart(table, seed):
 
 def test_cross_validation_never_fits_on_a_test_artist(table, fake_inputs, fake_models):
     protocol = {"name": "grouped-cv", "n_splits": 5, "fold_seeds": [0, 1], "groups": "artist"}
-    result = training.cross_validate(table, fake_inputs, protocol=protocol)["knn"]
+    result = cross_validate(table, fake_inputs, protocol=protocol)["knn"]
     assert len(fake_models) == 10  # 5 folds x 2 seeds
     for seed in (0, 1):
         folds = result.folds[seed]
@@ -271,7 +284,7 @@ def test_cross_validation_never_fits_on_a_test_artist(table, fake_inputs, fake_m
 
 def test_clips_argument_is_passed_only_when_fit_takes_it(table, fake_inputs, fake_models):
     protocol = {"name": "grouped-cv", "n_splits": 5, "fold_seeds": [0], "groups": "artist"}
-    training.cross_validate(table, {"lstm": fake_inputs["knn"]}, protocol=protocol)
+    cross_validate(table, {"lstm": fake_inputs["knn"]}, protocol=protocol)
     assert all(f["clips"] is None and f["groups"] is not None for f in fake_models)
 
 
@@ -279,7 +292,7 @@ def test_leaky_split_differs_from_the_honest_one_only_by_the_split(
     table, fake_inputs, fake_models, monkeypatch
 ):
     calls = []
-    real = training._run_folds
+    real = _run_folds
 
     def spy(name, X, y, fit_arrays, splits, **kw):  # noqa: ANN001, ANN202
         calls.append({"name": name, "X": X, "y": y, "arrays": fit_arrays,
@@ -287,10 +300,10 @@ def test_leaky_split_differs_from_the_honest_one_only_by_the_split(
                       "fixed": kw.get("fixed")})
         return real(name, X, y, fit_arrays, splits, **kw)
 
-    monkeypatch.setattr(training, "_run_folds", spy)
+    monkeypatch.setattr(protocols, "_run_folds", spy)
     protocol = {"name": "grouped-cv", "n_splits": 5, "fold_seeds": [0], "groups": "artist"}
-    honest = training.cross_validate(table, fake_inputs, protocol=protocol)["knn"]
-    leaky = training.leaky_cross_validate(table, fake_inputs["knn"], honest=honest)
+    honest = cross_validate(table, fake_inputs, protocol=protocol)["knn"]
+    leaky = leaky_cross_validate(table, fake_inputs["knn"], honest=honest)
     h, lk = calls
     assert h["name"] == lk["name"] == "knn"
     np.testing.assert_array_equal(h["X"], lk["X"])
@@ -312,10 +325,10 @@ def test_leaky_split_differs_from_the_honest_one_only_by_the_split(
 
 def test_filtered_split_trains_on_train_and_reports_test(tmp_path, fake_models):
     gtzan = GTZAN(make_tiny_gtzan(tmp_path / "g", complete_split=True))
-    table = training.clip_table(gtzan)
-    protocol = training.choose_protocol(gtzan)
-    inputs = training.extract_inputs(table, models=("knn",), cache_dir=tmp_path / "c")
-    result = training.cross_validate(table, inputs, protocol=protocol,
+    table = clip_table(gtzan)
+    protocol = choose_protocol(gtzan)
+    inputs = extract_inputs(table, models=("knn",), cache_dir=tmp_path / "c")
+    result = cross_validate(table, inputs, protocol=protocol,
                                      split_ids=gtzan.split_ids())["knn"]
     assert [table.ids[c] for c in result.evaluated] == [f"{g}.00005" for g in TINY_GENRES]
     assert len(fake_models) == 1
@@ -329,7 +342,7 @@ def test_filtered_split_trains_on_train_and_reports_test(tmp_path, fake_models):
 def test_evaluate_all_writes_valid_records(tiny, tmp_path, fake_models):
     from mgc_core.evaluation import read_evaluation
 
-    report = training.evaluate_all(
+    report = evaluate_all(
         tiny, models=("knn", "cnn", "lstm", "transfer"), fold_seeds=(0, 1),
         cache_dir=tmp_path / "cache", assets_dir=tmp_path / "assets", n_resamples=200,
         command="python -m mgc_core evaluate --gtzan DIR",
@@ -365,7 +378,7 @@ def test_train_all_with_the_real_knn(tiny, tmp_path, knn_cache):
 
     root = tmp_path / "assets"
     stages = []
-    report = training.train_all(tiny, models=("knn",), cache_dir=knn_cache,
+    report = train_all(tiny, models=("knn",), cache_dir=knn_cache,
                                 assets_dir=root, progress=lambda s, d, t: stages.append(s))
     path = report.paths["knn"]
     assert path == root / "models" / "knn.skops"
@@ -378,9 +391,9 @@ def test_train_all_with_the_real_knn(tiny, tmp_path, knn_cache):
     assert {"inputs", "fit"} <= set(stages)
     assert {"fit knn", "save knn"} <= set(report.timings)
     model = KNNModel.load(path)
-    inputs = training.extract_inputs(training.clip_table(tiny), models=("knn",),
+    inputs = extract_inputs(clip_table(tiny), models=("knn",),
                                      cache_dir=knn_cache)["knn"]
-    X, clip_of = training.stack_inputs(inputs)
+    X, clip_of = stack_inputs(inputs)
     assert model.predict_proba(X).shape == (len(X), 10)
 
 
@@ -391,10 +404,10 @@ def test_real_knn_learns_the_tiny_genres_out_of_fold(tiny, table, knn_cache, mon
         def __init__(self) -> None:
             super().__init__(k_grid=(1, 3), weights_grid=("distance",), n_splits=3)
 
-    monkeypatch.setattr(training, "_model_class", lambda name: QuickKNN)
-    inputs = training.extract_inputs(table, models=("knn",), cache_dir=knn_cache)
-    protocol = training.choose_protocol(tiny, fold_seeds=(0,))
-    result = training.cross_validate(table, inputs, protocol=protocol)["knn"]
+    monkeypatch.setattr("mgc_core.models.model_class", lambda name: QuickKNN)
+    inputs = extract_inputs(table, models=("knn",), cache_dir=knn_cache)
+    protocol = choose_protocol(tiny, fold_seeds=(0,))
+    result = cross_validate(table, inputs, protocol=protocol)["knn"]
     predicted = result.clip_probabilities[0].argmax(axis=1)
     assert (predicted == table.labels).mean() >= 0.8
 
@@ -410,9 +423,9 @@ def test_missing_model_file_in_assets_is_an_asset_error(tmp_path):
 def test_inner_predictions_never_fit_on_the_outer_fold_or_the_predicted_clips(
         table, fake_inputs, fake_models):
     inputs = {"knn": fake_inputs["knn"], "cnn": fake_inputs["knn"]}
-    folds = training.grouped_folds(table, n_splits=5, seed=0)
+    folds = grouped_folds(table, n_splits=5, seed=0)
     evaluated = np.arange(len(table))
-    inner, inner_y = training.inner_predictions(table, inputs, models=("knn", "cnn"),
+    inner, inner_y = inner_predictions(table, inputs, models=("knn", "cnn"),
                                                 folds=folds, evaluated=evaluated)
     fold_of = dict(zip(table.ids, folds))
     # One fit per model and pair of folds, each on exactly the three other folds.
@@ -433,11 +446,11 @@ def test_inner_predictions_never_fit_on_the_outer_fold_or_the_predicted_clips(
 def test_inner_predictions_under_the_fixed_split_fit_train_and_predict_valid(
         tmp_path, fake_models):
     gtzan = GTZAN(make_tiny_gtzan(tmp_path / "g", complete_split=True))
-    table = training.clip_table(gtzan)
-    inputs = training.extract_inputs(table, models=("knn",), cache_dir=tmp_path / "c")
+    table = clip_table(gtzan)
+    inputs = extract_inputs(table, models=("knn",), cache_dir=tmp_path / "c")
     split = gtzan.split_ids()
     test = np.array([table.ids.index(t) for t in split["test"] if t in table.ids])
-    inner, inner_y = training.inner_predictions(
+    inner, inner_y = inner_predictions(
         table, inputs, models=("knn",), folds=np.full(len(test), -1), evaluated=test,
         split_ids=split)
     assert set(inner) == {-1}
@@ -452,12 +465,12 @@ def test_ensemble_alone_is_rebuilt_from_the_stored_members(tiny, tmp_path, fake_
     kwargs = dict(fold_seeds=(0,), cache_dir=tmp_path / "cache",
                   assets_dir=tmp_path / "assets", n_resamples=100)
     with pytest.raises(AssetError, match="knn"):  # no member evaluated yet: fails first
-        training.evaluate_all(tiny, models=("ensemble",), **kwargs)
+        evaluate_all(tiny, models=("ensemble",), **kwargs)
     assert not fake_models
-    training.evaluate_all(tiny, models=("knn", "cnn", "lstm", "transfer"), **kwargs)
+    evaluate_all(tiny, models=("knn", "cnn", "lstm", "transfer"), **kwargs)
     first = read_evaluation("ensemble", assets_dir=tmp_path / "assets")
     fake_models.clear()
-    report = training.evaluate_all(tiny, models=("ensemble",), **kwargs)
+    report = evaluate_all(tiny, models=("ensemble",), **kwargs)
     assert set(report.paths) == {"ensemble"}
     assert len(fake_models) == 4 * 10  # the inner fits only; members are not refitted
     again = read_evaluation("ensemble", assets_dir=tmp_path / "assets")

@@ -1,4 +1,4 @@
-"""Tests of mgc_core.uploads and of how the app treats hostile uploads.
+"""Tests of mgc_core.audio.uploads and of how the app treats hostile uploads.
 
 Unit tests of the pure helpers (:func:`display_name`, :func:`extension`, the size and
 format checks), of the Markdown escaping and the batch rows of ``ui/``, and AppTest
@@ -26,8 +26,7 @@ import soundfile as sf
 from _apptest import app_on, messages
 
 from mgc_core.audio import SUPPORTED_EXTENSIONS
-from mgc_core.errors import AudioError, ParameterError
-from mgc_core.uploads import (
+from mgc_core.audio.uploads import (
     BYTES_PER_MB,
     MAX_NAME_CHARS,
     check_extension,
@@ -36,6 +35,7 @@ from mgc_core.uploads import (
     display_name,
     extension,
 )
+from mgc_core.errors import AudioError, ParameterError
 
 PAGE = "audio_features"
 
@@ -205,9 +205,9 @@ def test_check_upload_checks_the_format_then_the_size():
 def test_the_module_examples_run():
     import doctest
 
-    import mgc_core.uploads
+    import mgc_core.audio.uploads
 
-    result = doctest.testmod(mgc_core.uploads)
+    result = doctest.testmod(mgc_core.audio.uploads)
     assert result.attempted >= 8 and result.failed == 0
 
 

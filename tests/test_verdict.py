@@ -1,4 +1,4 @@
-"""Tests of mgc_core.verdict: agreement, disagreement and 'outside what the models know'."""
+"""Tests of mgc_core.analysis.verdict: agreement, disagreement and 'outside what the models know'."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from mgc_core.analysis.verdict import UNSURE_BELOW, verdict
 from mgc_core.genres import GENRES, genre_index
-from mgc_core.verdict import UNSURE_BELOW, verdict
 
 
 def _probs(genre: str, p: float) -> np.ndarray:

@@ -1,6 +1,6 @@
 """Classify several uploaded files at once: one table row per file, and its CSV.
 
-File names are labels only (see :func:`mgc_core.uploads.display_name`); each file is
+File names are labels only (see :func:`mgc_core.audio.uploads.display_name`); each file is
 checked against the upload size limit and the accepted extensions before decoding.
 """
 
@@ -9,9 +9,9 @@ from __future__ import annotations
 import streamlit as st
 
 from mgc_core.audio import SUPPORTED_EXTENSIONS
+from mgc_core.audio.uploads import check_upload, display_name
 from mgc_core.errors import MGCError
 from mgc_core.models import MODEL_NAMES
-from mgc_core.uploads import check_upload, display_name
 from ui.input_panel import load_bytes, md_escape, upload_limit_mb
 from ui.results import run_classify
 

@@ -6,7 +6,7 @@ persists across pages. Decoding is cached by the file's bytes, never by a path.
 Errors are shown with ``st.error`` and the previous selection is kept.
 
 An uploaded file's name is only a label (shortened and cleaned by
-:func:`mgc_core.uploads.display_name`, escaped for Markdown) and a hint for the
+:func:`mgc_core.audio.uploads.display_name`, escaped for Markdown) and a hint for the
 player's MIME type; it is never used as a path, and nothing is written to disk.
 Uploads larger than ``server.maxUploadSize`` are refused here too, not only by
 Streamlit in the browser.
@@ -20,8 +20,8 @@ from dataclasses import dataclass
 import streamlit as st
 
 from mgc_core.audio import SUPPORTED_EXTENSIONS, Audio, load_audio, to_wav_bytes
+from mgc_core.audio.uploads import check_extension, check_upload_size, display_name, extension
 from mgc_core.errors import MGCError
-from mgc_core.uploads import check_extension, check_upload_size, display_name, extension
 
 __all__ = [
     "Selection", "input_panel", "current_selection", "MAX_SECONDS", "load_bytes",
@@ -234,14 +234,14 @@ def _dataset(root: str):  # noqa: ANN202 - returns mgc_core.datasets.gtzan.GTZAN
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _signal(name: str, duration: float) -> Audio:
-    from mgc_core.signals import make_signal
+    from mgc_core.audio.signals import make_signal
 
     samples = make_signal(name, sr=ANALYSIS_SR, duration=duration)
     return Audio(samples, sr=ANALYSIS_SR, original_format="built-in signal", name=name)
 
 
 def _signal_tab() -> None:
-    from mgc_core.signals import SIGNALS
+    from mgc_core.audio.signals import SIGNALS
 
     name = st.selectbox(
         "Built-in signal",

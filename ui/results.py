@@ -1,9 +1,8 @@
-"""Cached access to classification results and stored evaluations for the pages.
+"""Cached classification results for the pages.
 
 Every cache is keyed by the assets folder in use (``mgc_core.assets.ASSETS_DIR``, read
-at each call) besides the audio's content, and the evaluations by their file's sha256,
-so a result read from one folder, or from a file since altered, is never served for
-another.
+at each call) besides the audio's content, so a result computed with one folder's
+models is never served for another.
 """
 
 from __future__ import annotations
@@ -17,8 +16,7 @@ import streamlit as st
 from mgc_core.genres import GENRES
 
 __all__ = [
-    "run_classify", "stored_clip_predictions", "stored_balanced_accuracy",
-    "stored_evaluation_errors", "result_csv", "result_json", "cnn_occlusion",
+    "run_classify", "result_csv", "result_json", "cnn_occlusion",
 ]
 
 
@@ -29,12 +27,12 @@ def _assets_dir() -> str:
     return str(assets.ASSETS_DIR)
 
 
-def run_classify(key: str, _audio):  # noqa: ANN001, ANN202 - Audio -> mgc_core.classify.Result
+def run_classify(key: str, _audio):  # noqa: ANN001, ANN202 - Audio -> mgc_core.analysis.classify.Result
     """Classify the audio whose content key is ``key`` with every bundled model (cached).
 
     The cache is keyed by the audio's content and the assets folder in use, so a result
     computed with one folder's models is never shown for another's (whose files may be
-    missing or altered: :func:`mgc_core.classify.load_model` verifies them first).
+    missing or altered: :func:`mgc_core.analysis.classify.load_model` verifies them first).
     """
     return _classify(key, _assets_dir(), _audio)
 
@@ -43,100 +41,13 @@ def run_classify(key: str, _audio):  # noqa: ANN001, ANN202 - Audio -> mgc_core.
 def _classify(key: str, assets_dir: str, _audio):  # noqa: ANN001, ANN202
     """Classify with the models of ``assets_dir``.
 
-    ``cache_resource``, not ``cache_data``: the :class:`~mgc_core.classify.Result` is
+    ``cache_resource``, not ``cache_data``: the :class:`~mgc_core.analysis.classify.Result` is
     immutable (frozen, read-only arrays, a read-only mapping), so sharing one object is
     safe and saves a copy per rerun.
     """
-    from mgc_core.classify import classify
+    from mgc_core.analysis.classify import classify
 
     return classify(_audio, assets_dir=assets_dir)
-
-
-def _evaluation(model: str) -> dict:
-    """The stored evaluation of ``model``, verified; cached by the file's content.
-
-    Raises
-    ------
-    AssetError
-        If the file is missing, altered or malformed (from
-        :func:`mgc_core.evaluation.read_evaluation`).
-    """
-    from mgc_core import assets
-
-    path = assets.ASSETS_DIR / "evaluation" / f"{model}.json"
-    digest = assets.sha256_file(path) if path.is_file() else ""
-    return _read_evaluation(model, str(assets.ASSETS_DIR), digest)
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def _read_evaluation(model: str, assets_dir: str, digest: str) -> dict:
-    """``digest`` (the file's sha256) is only the cache key: a changed file is read again."""
-    from mgc_core.evaluation import read_evaluation
-
-    return read_evaluation(model, assets_dir=assets_dir)
-
-
-def stored_evaluation_errors() -> list[str]:
-    """Why each bundled evaluation that is present cannot be used (altered, unlisted, malformed).
-
-    An evaluation that is simply not built is not an error (the pages say how to build
-    it); one that is there but fails its manifest check is, and a page that quotes the
-    stored evaluations should show these messages with ``st.error``.
-    """
-    from mgc_core import assets
-    from mgc_core.errors import MGCError
-    from mgc_core.models import MODEL_NAMES
-
-    errors = []
-    for model in (*MODEL_NAMES, "ensemble"):
-        if not (assets.ASSETS_DIR / "evaluation" / f"{model}.json").is_file():
-            continue
-        try:
-            _evaluation(model)
-        except MGCError as err:
-            errors.append(str(err))
-    return errors
-
-
-def stored_clip_predictions(clip_id: str) -> dict[str, dict]:
-    """Each model's stored out-of-fold prediction for a GTZAN clip (empty if not evaluated).
-
-    A model whose evaluation is missing or fails its manifest check is left out; see
-    :func:`stored_evaluation_errors` for the latter.
-
-    Returns
-    -------
-    dict
-        ``{model: {"predicted", "probabilities", "fold", "genre"}}`` for every model whose
-        evaluation file lists the clip.
-    """
-    from mgc_core.errors import MGCError
-    from mgc_core.models import MODEL_NAMES
-
-    out = {}
-    for model in (*MODEL_NAMES, "ensemble"):
-        try:
-            record = _evaluation(model)
-        except MGCError:
-            continue
-        for clip in record["clips"]:
-            if clip["id"] == clip_id:
-                out[model] = clip
-                break
-    return out
-
-
-def stored_balanced_accuracy(model: str) -> float | None:
-    """The model's balanced accuracy in its stored evaluation, or None when not evaluated.
-
-    None too when the file fails its manifest check (see :func:`stored_evaluation_errors`).
-    """
-    from mgc_core.errors import MGCError
-
-    try:
-        return float(_evaluation(model)["balanced_accuracy"]["value"])
-    except MGCError:
-        return None
 
 
 def result_json(result, *, file: str) -> str:  # noqa: ANN001
@@ -163,7 +74,7 @@ def result_csv(result, *, file: str) -> str:  # noqa: ANN001
 @st.cache_data(max_entries=4, show_spinner=False)
 def _cnn_segments(key: str, assets_dir: str, _audio):  # noqa: ANN001, ANN202
     """The CNN's log-mel input for every segment of the audio (analysed once per clip)."""
-    from mgc_core.classify import load_model
+    from mgc_core.analysis.classify import load_model
     from mgc_core.models.frontend import analyse, to_model_rate
 
     return load_model("cnn", assets_dir=assets_dir).inputs(
@@ -178,7 +89,7 @@ def cnn_occlusion(key: str, _audio, segment: int):  # noqa: ANN001, ANN201
     logmel : np.ndarray [shape=(187, 96)]
         The segment's log-mel (frames x mel bands), as the CNN reads it.
     saliency : np.ndarray [shape=(187, 96)]
-        :func:`mgc_core.saliency.occlusion_map` for the CNN's top genre on the segment.
+        :func:`mgc_core.analysis.saliency.occlusion_map` for the CNN's top genre on the segment.
     genre : str
         That genre.
     probability : float
@@ -191,8 +102,8 @@ def cnn_occlusion(key: str, _audio, segment: int):  # noqa: ANN001, ANN201
 def _cnn_occlusion(key: str, assets_dir: str, _audio, segment: int):  # noqa: ANN001, ANN202
     import numpy as np
 
-    from mgc_core.classify import load_model
-    from mgc_core.saliency import occlusion_map
+    from mgc_core.analysis.classify import load_model
+    from mgc_core.analysis.saliency import occlusion_map
 
     model = load_model("cnn", assets_dir=assets_dir)
     logmel = _cnn_segments(key, assets_dir, _audio)[segment]

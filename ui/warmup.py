@@ -19,10 +19,10 @@ __all__ = ["warm_up_in_background"]
 
 def _warm() -> None:
     from mgc_core import features
+    from mgc_core.analysis.classify import classify
     from mgc_core.audio import Audio
-    from mgc_core.classify import classify
+    from mgc_core.audio.signals import make_signal
     from mgc_core.errors import MGCError
-    from mgc_core.signals import make_signal
 
     features.warm_up()
     try:  # load every model once and trace the networks, so the first verdict is quick

@@ -1,5 +1,7 @@
 """The genre models of mgc and their shared parts.
 
+:mod:`mgc_core.models.registry`
+    The one list of models: names, titles, short labels, files, loaders, descriptions.
 :mod:`mgc_core.models.frontend`
     16-kHz front end shared by all models: one STFT/mel per clip, the 3-s segment grid,
     segment pooling.
@@ -8,8 +10,9 @@
 :mod:`mgc_core.models.knn`, :mod:`~mgc_core.models.cnn`, :mod:`~mgc_core.models.lstm`,
 :mod:`~mgc_core.models.transfer`
     The four bundled classifiers.
-:mod:`mgc_core.models.musicnn`
-    A Keras 3 port of the pretrained musicnn taggers (Pons & Serra, 2019).
+:mod:`mgc_core.models.musicnn`, :mod:`~mgc_core.models.efficientat`
+    Keras 3 ports of pretrained networks (musicnn, Pons & Serra 2019; EfficientAT mn04,
+    Schmid et al. 2023), run at serving time on LiteRT (``*_lite`` modules).
 
 Nothing heavy is imported here: TensorFlow and Keras are imported only by the
 functions that need them.
@@ -17,31 +20,15 @@ functions that need them.
 
 from __future__ import annotations
 
-import importlib
+from mgc_core.models.frontend import SETTINGS as FRONTEND
+from mgc_core.models.registry import MODEL_NAMES, MODELS, RESULT_NAMES, info
 
-__all__ = ["MODEL_NAMES", "MODEL_TITLES", "model_class"]
+__all__ = ["MODEL_NAMES", "MODEL_TITLES", "RESULT_NAMES", "FRONTEND", "model_class"]
 
-#: The four bundled models, in display order.
-MODEL_NAMES: tuple[str, ...] = ("knn", "cnn", "lstm", "transfer")
-MODEL_TITLES: dict[str, str] = {
-    "knn": "KNN on hand-made features",
-    "cnn": "CNN on log-mel spectrograms",
-    "lstm": "LSTM on MFCC sequences",
-    "transfer": "Transfer (musicnn embeddings)",
-}
-_CLASSES = {
-    "knn": ("mgc_core.models.knn", "KNNModel"),
-    "cnn": ("mgc_core.models.cnn", "CNNModel"),
-    "lstm": ("mgc_core.models.lstm", "LSTMModel"),
-    "transfer": ("mgc_core.models.transfer", "TransferModel"),
-}
+#: Display title of each model, by name.
+MODEL_TITLES: dict[str, str] = {name: m.title for name, m in MODELS.items()}
 
 
 def model_class(name: str) -> type:
     """Return the :class:`~mgc_core.models.base.GenreModel` subclass called ``name``."""
-    from mgc_core.errors import ParameterError
-
-    if name not in _CLASSES:
-        raise ParameterError(f"Unknown model {name!r}: use one of {', '.join(MODEL_NAMES)}.")
-    module, cls = _CLASSES[name]
-    return getattr(importlib.import_module(module), cls)
+    return info(name).model_class()

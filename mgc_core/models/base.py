@@ -6,9 +6,7 @@ segment probabilities with columns in :data:`~mgc_core.genres.GENRES` order
 (:meth:`GenreModel.predict_proba`) and pools them into a clip verdict with
 :func:`~mgc_core.models.frontend.pool_segments`. scikit-learn conventions: ``__init__``
 stores parameters only, ``fit`` returns ``self``, fitted attributes end in ``_``.
-
-``predict_segments(audio)`` and ``predict(audio)`` are the convenience entry points
-on :class:`~mgc_core.audio.Audio` at any rate.
+Audio reaches a model only through :func:`~mgc_core.models.frontend.analyse_audio`.
 """
 
 from __future__ import annotations
@@ -19,14 +17,9 @@ from typing import ClassVar
 import numpy as np
 
 from mgc_core.genres import GENRES
-from mgc_core.models.frontend import Frontend, analyse, pool_segments, to_model_rate
+from mgc_core.models.frontend import Frontend
 
-__all__ = ["GenreModel", "frontend_of"]
-
-
-def frontend_of(audio) -> Frontend:  # noqa: ANN001 - mgc_core.audio.Audio
-    """Resample an :class:`~mgc_core.audio.Audio` to 16 kHz and analyse it."""
-    return analyse(to_model_rate(audio.samples, audio.sr))
+__all__ = ["GenreModel"]
 
 
 class GenreModel:
@@ -66,12 +59,3 @@ class GenreModel:
     def load(cls, path: str | os.PathLike) -> GenreModel:
         """Read a model written by :meth:`save` (safe loading only)."""
         raise NotImplementedError
-
-    # Convenience on audio -------------------------------------------------------------
-    def predict_segments(self, audio) -> np.ndarray:  # noqa: ANN001
-        """Segment probabilities of an :class:`~mgc_core.audio.Audio`, ``(n_segments, 10)``."""
-        return self.predict_proba(self.inputs(frontend_of(audio)))
-
-    def predict(self, audio) -> np.ndarray:  # noqa: ANN001
-        """Clip probabilities ``(10,)``: the pooled segment probabilities."""
-        return pool_segments(self.predict_segments(audio))

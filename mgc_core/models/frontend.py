@@ -24,6 +24,8 @@ import numpy as np
 from mgc_core.errors import ParameterError
 
 __all__ = [
+    "FrontendSettings",
+    "SETTINGS",
     "SR",
     "N_FFT",
     "HOP",
@@ -32,18 +34,56 @@ __all__ = [
     "SEGMENT_SECONDS",
     "Frontend",
     "analyse",
+    "analyse_audio",
     "to_model_rate",
     "segment_times",
     "pool_segments",
 ]
 
-SR = 16000
-N_FFT = 512
-HOP = 256
-N_MELS = 96
-SEGMENT_FRAMES = 187
-SEGMENT_SAMPLES = SEGMENT_FRAMES * HOP
-SEGMENT_SECONDS = SEGMENT_SAMPLES / SR  # 2.992 s
+
+
+@dataclass(frozen=True)
+class FrontendSettings:
+    """The settings of the models' front end (hashable: usable as a cache key).
+
+    Attributes
+    ----------
+    sr : int
+        Sample rate (Hz) every model analyses at.
+    n_fft, hop_length : int
+        STFT size and hop (samples).
+    n_mels : int
+        Mel bands (Slaney mel, librosa defaults).
+    segment_frames : int
+        Frames per segment (187 frames of hop 256 at 16 kHz: 2.992 s).
+    """
+
+    sr: int = 16000
+    n_fft: int = 512
+    hop_length: int = 256
+    n_mels: int = 96
+    segment_frames: int = 187
+
+    @property
+    def segment_samples(self) -> int:
+        """Samples per segment."""
+        return self.segment_frames * self.hop_length
+
+    @property
+    def segment_seconds(self) -> float:
+        """Length of a segment (s)."""
+        return self.segment_samples / self.sr
+
+
+#: The one set of front-end settings every model uses.
+SETTINGS = FrontendSettings()
+SR = SETTINGS.sr
+N_FFT = SETTINGS.n_fft
+HOP = SETTINGS.hop_length
+N_MELS = SETTINGS.n_mels
+SEGMENT_FRAMES = SETTINGS.segment_frames
+SEGMENT_SAMPLES = SETTINGS.segment_samples
+SEGMENT_SECONDS = SETTINGS.segment_seconds  # 2.992 s
 LOG_GAIN = 10000.0
 
 
@@ -135,6 +175,11 @@ def analyse(y: np.ndarray, *, sr: int = SR) -> Frontend:
     n_segments = max(1, power.shape[1] // SEGMENT_FRAMES)
     return Frontend(y=y, power=power.astype(np.float32), mel=mel.astype(np.float32),
                     n_segments=n_segments)
+
+
+def analyse_audio(audio) -> Frontend:  # noqa: ANN001 - mgc_core.audio.Audio
+    """Resample an :class:`~mgc_core.audio.Audio` to 16 kHz and analyse it (the one way in)."""
+    return analyse(to_model_rate(audio.samples, audio.sr))
 
 
 def segment_times(n_segments: int) -> np.ndarray:

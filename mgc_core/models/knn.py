@@ -52,9 +52,9 @@ from mgc_core.errors import ParameterError
 from mgc_core.models._sklearn_common import (
     INNER_FOLDS,
     SEED,
+    SkopsGenreModel,
     _check_ids,
     _check_Xy,
-    SkopsGenreModel,
     inner_splits,
 )
 from mgc_core.models.frontend import HOP, N_FFT, SEGMENT_SECONDS, SR, Frontend

@@ -8,7 +8,7 @@ classroom; :func:`make_signal` builds one by name.
 
 Examples
 --------
->>> from mgc_core.signals import make_signal, sine
+>>> from mgc_core.audio.signals import make_signal, sine
 >>> y = sine(freq=440.0, sr=22050, duration=1.0)
 >>> y.dtype, y.shape, round(float(abs(y).max()), 2)
 (dtype('float32'), (22050,), 0.8)

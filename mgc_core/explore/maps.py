@@ -12,14 +12,14 @@ keeps neighbours together). Two kinds of input are mapped:
 
 Where two genres' points mix, the models that read those inputs tend to confuse
 them. The map is computed once by ``python -m mgc_core map --gtzan DIR`` (which
-reuses the on-disk cache of :func:`mgc_core.training.extract_inputs`, so no network
+reuses the on-disk cache of :func:`mgc_core.training.inputs.extract_inputs`, so no network
 runs when the cache is warm) and bundled as ``assets/maps/gtzan_map.json``, recorded
 in ``assets/manifest.json``. The app only reads it (:func:`read_map`).
 
 Example
 -------
 >>> import numpy as np
->>> from mgc_core.datamap import clip_map
+>>> from mgc_core.explore.maps import clip_map
 >>> rng = np.random.default_rng(0)
 >>> clips = [rng.normal(size=(10, 5)) for _ in range(20)]
 >>> clip_map(clips, method="pca").shape
@@ -39,7 +39,7 @@ import numpy as np
 from mgc_core.errors import AssetError, ParameterError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from mgc_core.training import ClipTable
+    from mgc_core.datasets.clips import ClipTable
 
 __all__ = [
     "MAP_FILE",
@@ -240,10 +240,10 @@ def build_map(
 
     Parameters
     ----------
-    table : mgc_core.training.ClipTable
-        The clips, from :func:`mgc_core.training.clip_table`.
+    table : mgc_core.datasets.clips.ClipTable
+        The clips, from :func:`mgc_core.datasets.clips.clip_table`.
     inputs : mapping of str to sequence of np.ndarray
-        From :func:`mgc_core.training.extract_inputs` with ``models=["knn", "transfer"]``:
+        From :func:`mgc_core.training.inputs.extract_inputs` with ``models=["knn", "transfer"]``:
         per clip, ``(n_segments, 91)`` features and ``(n_segments, 500)`` embeddings,
         in ``table`` order.
     artists : mapping, optional
@@ -272,7 +272,7 @@ def build_map(
         if model not in inputs:
             raise ParameterError(
                 f"inputs has no {model!r} entry (needed for the {source} map): call "
-                "training.extract_inputs(table, models=['knn', 'transfer'])."
+                "mgc_core.training.inputs.extract_inputs(table, models=['knn', 'transfer'])."
             )
         if len(inputs[model]) != n:
             raise ParameterError(

@@ -6,7 +6,7 @@ C major chord, deterministic), of 30 s and of 5 minutes:
 - decoding WAV (PCM_16) and MP3 bytes with :func:`~mgc_core.audio.load_audio`;
 - the feature set of the Audio features page on a 30-s window, with the page's
   default settings (``n_fft=2048``, ``hop_length=512``, 128 mel bands, 20 MFCCs);
-- each model's prediction (the per-model seconds :func:`~mgc_core.classify.classify`
+- each model's prediction (the per-model seconds :func:`~mgc_core.analysis.classify.classify`
   reports), the shared analysis and the whole ``classify``;
 - a cold start in a fresh Python process (import, load every model, decode and
   classify a 30-s clip; wall time from the process's start);
@@ -21,7 +21,7 @@ nothing; ``python -m mgc_core bench`` prints it.
 
 Examples
 --------
->>> from mgc_core.bench import run_benchmarks
+>>> from mgc_devtools.bench import run_benchmarks
 >>> report = run_benchmarks(quick=True, repeats=1)          # doctest: +SKIP
 >>> report["classify_30s"]["median_s"] > 0                  # doctest: +SKIP
 True
@@ -66,9 +66,9 @@ import json, resource, sys, time
 t0 = float(sys.argv[1])
 import mgc_core
 from mgc_core.audio import Audio, load_audio
-from mgc_core.bench import music_like
-from mgc_core.soak import rss_mb
-from mgc_core.classify import classify, load_model
+from mgc_devtools.bench import music_like
+from mgc_devtools.soak import rss_mb
+from mgc_core.analysis.classify import classify, load_model
 from mgc_core.models import MODEL_NAMES
 t_import = time.time()
 for name in MODEL_NAMES:
@@ -115,7 +115,7 @@ def music_like(*, duration: float, sr: int = SR) -> np.ndarray:
     >>> music_like(duration=2.0).shape
     (44100,)
     """
-    from mgc_core.signals import drum_pattern, major_chord
+    from mgc_core.audio.signals import drum_pattern, major_chord
 
     y = 0.6 * drum_pattern(sr=sr, duration=duration) + 0.4 * major_chord(sr=sr, duration=duration)
     return (0.8 / float(np.max(np.abs(y))) * y).astype(np.float32)
@@ -282,8 +282,8 @@ def run_benchmarks(
     """
     import resource
 
+    from mgc_core.analysis.classify import classify, load_model
     from mgc_core.audio import load_audio
-    from mgc_core.classify import classify, load_model
     from mgc_core.models import MODEL_NAMES
 
     if isinstance(repeats, bool) or not isinstance(repeats, (int, np.integer)) or not (
@@ -389,12 +389,12 @@ def run_benchmarks(
 def _transfer_share(out: dict[str, Any]) -> dict[str, Any]:
     """The transfer model's share of classify, and its arithmetic rate against the limit.
 
-    Its two musicnn networks cost :func:`mgc_core.runtimes.musicnn_macs` multiply-adds
+    Its two musicnn networks cost :func:`mgc_devtools.runtimes.musicnn_macs` multiply-adds
     per 3-s patch each (2 FLOP per multiply-add); the limit is a large float32 matrix
-    product on every core (:func:`mgc_core.runtimes.matmul_gflops`).
+    product on every core (:func:`mgc_devtools.runtimes.matmul_gflops`).
     """
     from mgc_core.models import musicnn as mn
-    from mgc_core.runtimes import matmul_gflops, musicnn_macs
+    from mgc_devtools.runtimes import matmul_gflops, musicnn_macs
 
     macs = musicnn_macs(mn.load_musicnn(mn.bundled_model_path("MSD_musicnn")))
     limit = matmul_gflops()
@@ -409,7 +409,7 @@ def _transfer_share(out: dict[str, Any]) -> dict[str, Any]:
 
 
 def profile_classify(*, seconds: float = SHORT_S, repeats: int = 3) -> str:
-    """Where :func:`~mgc_core.classify.classify` spends its time, as a call tree.
+    """Where :func:`~mgc_core.analysis.classify.classify` spends its time, as a call tree.
 
     Profiles ``repeats`` classifications of the music-like clip (after one warm-up
     run that loads the models) with pyinstrument, a sampling profiler.
@@ -431,8 +431,8 @@ def profile_classify(*, seconds: float = SHORT_S, repeats: int = 3) -> str:
     MGCError
         If pyinstrument is not installed (``pip install -r requirements-dev.txt``).
     """
+    from mgc_core.analysis.classify import classify
     from mgc_core.audio import Audio
-    from mgc_core.classify import classify
     from mgc_core.errors import MGCError
 
     try:

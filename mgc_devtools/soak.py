@@ -2,14 +2,14 @@
 
 One *analysis* is what the app does with a new piece of music, end to end:
 
-1. synthesise a music-like clip (:func:`mgc_core.bench.music_like`: a drum beat
+1. synthesise a music-like clip (:func:`mgc_devtools.bench.music_like`: a drum beat
    over a C major chord) of a random length between ``min_seconds`` and
    ``max_seconds``, encode it as WAV bytes and decode them with
    :func:`~mgc_core.audio.load_audio` (22050 Hz, as the input panel does);
-2. the Classify page: :func:`~mgc_core.classify.classify` with every bundled model,
-   :func:`~mgc_core.verdict.verdict`, the JSON download, per model its probability
+2. the Classify page: :func:`~mgc_core.analysis.classify.classify` with every bundled model,
+   :func:`~mgc_core.analysis.verdict.verdict`, the JSON download, per model its probability
    bars and segment timeline, and the CNN's occlusion map
-   (:func:`~mgc_core.saliency.occlusion_map`) of the first segment with its figure;
+   (:func:`~mgc_core.analysis.saliency.occlusion_map`) of the first segment with its figure;
 3. the Audio features page with its default settings (the whole clip when it lasts
    at most 60 s, else its first 30 s; ``n_fft=2048``, ``hop_length=512``, up to 128
    mel bands, 20 MFCCs): the waveform envelope, spectrum, STFT and mel spectrograms,
@@ -27,7 +27,7 @@ nothing; ``python -m mgc_core soak`` prints it.
 
 Examples
 --------
->>> from mgc_core.soak import run_soak
+>>> from mgc_devtools.soak import run_soak
 >>> report = run_soak(12, max_seconds=5.0)                 # doctest: +SKIP
 >>> report.growth_mb <= report.bound_mb                    # doctest: +SKIP
 True
@@ -210,12 +210,12 @@ def analyse_once(y: np.ndarray, *, sr: int = _SR) -> int:
         If a bundled model is missing or altered.
     """
     from mgc_core import features, plotting
+    from mgc_core.analysis.classify import classify, load_model
+    from mgc_core.analysis.saliency import occlusion_map
+    from mgc_core.analysis.verdict import verdict
     from mgc_core.audio import Audio, load_audio, to_wav_bytes
-    from mgc_core.classify import classify, load_model
-    from mgc_core.models import MODEL_TITLES
+    from mgc_core.models import FRONTEND, MODEL_TITLES
     from mgc_core.models.frontend import analyse, to_model_rate
-    from mgc_core.saliency import occlusion_map
-    from mgc_core.verdict import verdict
 
     figures = 0
 
@@ -239,7 +239,8 @@ def analyse_once(y: np.ndarray, *, sr: int = _SR) -> int:
     logmel = cnn.inputs(analyse(to_model_rate(samples, rate)))[0]
     p = np.asarray(cnn.predict_proba(logmel[None]), dtype=float)[0]
     saliency = occlusion_map(cnn, logmel, target=int(np.argmax(p)))
-    show(plotting.occlusion_figure(logmel, saliency, start_s=0.0))
+    show(plotting.occlusion_figure(logmel, saliency, sr=FRONTEND.sr,
+                                    hop_length=FRONTEND.hop_length, start_s=0.0))
 
     # The Audio features page, default settings.
     end_s = audio.duration if audio.duration <= 60 else 30.0
@@ -320,7 +321,7 @@ def run_soak(
     MGCError
         If this process's memory cannot be read (see :func:`rss_mb`).
     """
-    from mgc_core.bench import music_like
+    from mgc_devtools.bench import music_like
 
     if isinstance(n_analyses, bool) or not isinstance(n_analyses, (int, np.integer)) or not (
         1 <= n_analyses <= 10000

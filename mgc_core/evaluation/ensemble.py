@@ -217,7 +217,7 @@ def bundled_weights(
     AssetError
         If ``ensemble.json`` is missing, altered or holds no weights.
     """
-    from mgc_core.evaluation import read_evaluation
+    from mgc_core.evaluation.records import read_evaluation
 
     record = read_evaluation("ensemble", assets_dir=assets_dir)
     stored = record.get("weights")

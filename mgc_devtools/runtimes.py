@@ -183,7 +183,7 @@ def compare_runtimes(
     from mgc_core.assets import verify
     from mgc_core.models.musicnn import bundled_model_path, load_musicnn
     from mgc_core.models.musicnn_lite import LITE_BATCH
-    from mgc_core.soak import rss_mb
+    from mgc_devtools.soak import rss_mb
 
     batch = batch or LITE_BATCH
     unknown = [r for r in runtimes if r not in RUNTIMES]

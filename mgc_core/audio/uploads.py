@@ -20,7 +20,7 @@ from __future__ import annotations
 import numbers
 import unicodedata
 
-from mgc_core.audio import SUPPORTED_EXTENSIONS
+from mgc_core.audio.load import SUPPORTED_EXTENSIONS
 from mgc_core.errors import AudioError, ParameterError
 
 __all__ = [

@@ -1,6 +1,6 @@
 """Plain-language verdicts: do the models agree, and are they sure at all?
 
-Pure functions on :class:`~mgc_core.classify.Result`, so the app and the CLI say the
+Pure functions on :class:`~mgc_core.analysis.classify.Result`, so the app and the CLI say the
 same thing and tests can check it.
 """
 
@@ -48,8 +48,8 @@ class Verdict:
     summary: str
 
 
-def verdict(result) -> Verdict:  # noqa: ANN001 - mgc_core.classify.Result
-    """Summarise a :class:`~mgc_core.classify.Result` in words.
+def verdict(result) -> Verdict:  # noqa: ANN001 - mgc_core.analysis.classify.Result
+    """Summarise a :class:`~mgc_core.analysis.classify.Result` in words.
 
     Examples
     --------

@@ -2,7 +2,7 @@
 
 Run with ``make screenshots`` (not part of the tests). Writes small PNGs, one per
 page, into the folder given on the command line (default ``docs/screenshots``).
-The music shown is synthesised here (mgc_core.signals), never a dataset file.
+The music shown is synthesised here (mgc_core.audio.signals), never a dataset file.
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[1])]
+_ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(_ROOT / "tests"), str(_ROOT)]  # the browser helpers of the tests
 
 from browser import chromium, running_app, wait_for_app  # noqa: E402
 
-from mgc_core import signals  # noqa: E402
+from mgc_core.audio import signals  # noqa: E402
 
 
 def _demo_song(path: Path, sr: int = 22050) -> Path:

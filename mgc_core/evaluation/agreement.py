@@ -16,7 +16,7 @@ Pure functions of the predictions: nothing is read or written here.
 
 Examples
 --------
->>> from mgc_core.agreement import pairwise_agreement
+>>> from mgc_core.evaluation.agreement import pairwise_agreement
 >>> names, m = pairwise_agreement({"a": ["rock", "pop"], "b": ["rock", "jazz"]})
 >>> names, float(m[0, 1])
 (['a', 'b'], 0.5)

@@ -4,7 +4,7 @@
 (:func:`~mgc_core.models.frontend.analyse`); every model reads its inputs from that
 front end, predicts segment probabilities and pools them into a clip verdict
 (:func:`~mgc_core.models.frontend.pool_segments`). The ensemble is the weighted
-soft vote of the models run (:mod:`mgc_core.ensemble`), with the weights stored in
+soft vote of the models run (:mod:`mgc_core.evaluation.ensemble`), with the weights stored in
 ``assets/evaluation/ensemble.json`` beside the nested evaluation that scores the rule.
 
 Bundled models are checked against ``assets/manifest.json``
@@ -206,7 +206,7 @@ def ensemble_weights(
 ) -> np.ndarray:
     """The ensemble weights of the models ``names`` (read once per process).
 
-    See :func:`mgc_core.ensemble.bundled_weights`.
+    See :func:`mgc_core.evaluation.ensemble.bundled_weights`.
 
     Raises
     ------
@@ -214,7 +214,7 @@ def ensemble_weights(
         If ``assets/evaluation/ensemble.json`` is missing, altered or holds no weights.
     """
     from mgc_core import assets
-    from mgc_core.ensemble import bundled_weights
+    from mgc_core.evaluation.ensemble import bundled_weights
 
     root = Path(assets_dir) if assets_dir is not None else assets.ASSETS_DIR
     key = f"ensemble:{','.join(names)}@{root.resolve()}"
@@ -264,7 +264,7 @@ def classify(
         altered.
     """
     from mgc_core.audio import Audio
-    from mgc_core.ensemble import ensemble_probabilities
+    from mgc_core.evaluation.ensemble import ensemble_probabilities
     from mgc_core.models.frontend import analyse, pool_segments, segment_times, to_model_rate
 
     start = time.perf_counter()

@@ -1,0 +1,67 @@
+"""Classic audio features of a mono signal, for the Audio features page and for the models.
+
+:mod:`~mgc_core.features.grid` (frame times, windows, mel band centres, the envelope),
+:mod:`~mgc_core.features.spectral` (spectrum, STFT/mel in dB, MFCC, spectral descriptors),
+:mod:`~mgc_core.features.harmony` (chroma, tonnetz) and :mod:`~mgc_core.features.rhythm`
+(tempo, beats, harmonic/percussive split). Features do not know who uses them: the
+page calls them at its settings, the models' front end at the models' rate and
+settings.
+
+Pure functions on 1-D floating-point arrays, with librosa doing the signal
+processing. Every function checks its options through one validator,
+:mod:`mgc_core.features._checks`, which raises :class:`~mgc_core.errors.ParameterError` naming
+the value and the fix, so the same parameter is checked the same way everywhere.
+
+Time axes: a frame ``i`` of a feature matrix is centred on sample
+``i * hop_length`` (librosa's ``center=True``), see :func:`frame_times`.
+
+Examples
+--------
+>>> import numpy as np
+>>> from mgc_core import features
+>>> from mgc_core.audio.signals import sine
+>>> y = sine(freq=440.0, sr=22050, duration=1.0)
+>>> freqs, db = features.spectrum(y, sr=22050)
+>>> round(float(freqs[np.argmax(db)]))
+441
+>>> features.mel_db(y, sr=22050, n_mels=64).shape
+(64, 44)
+"""
+
+from __future__ import annotations
+
+from mgc_core.features.grid import (
+    Envelope,
+    contrast_band_edges,
+    frame_times,
+    max_n_mels,
+    mel_frequencies,
+    waveform_envelope,
+    window,
+)
+from mgc_core.features.harmony import PITCH_CLASSES, TONNETZ_LABELS, chroma, tonnetz
+from mgc_core.features.rhythm import hpss, tempo_beats
+from mgc_core.features.spectral import mel_db, mfcc, spectral_features, spectrum, stft_db
+from mgc_core.features.warmup import warm_up
+
+__all__ = [
+    "Envelope",
+    "waveform_envelope",
+    "window",
+    "spectrum",
+    "stft_db",
+    "mel_db",
+    "mel_frequencies",
+    "max_n_mels",
+    "mfcc",
+    "chroma",
+    "tonnetz",
+    "spectral_features",
+    "contrast_band_edges",
+    "tempo_beats",
+    "hpss",
+    "frame_times",
+    "warm_up",
+    "PITCH_CLASSES",
+    "TONNETZ_LABELS",
+]

@@ -1,0 +1,99 @@
+"""Pitch and harmony: chroma and tonnetz."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from mgc_core.features._checks import _validate
+
+__all__ = [
+    "PITCH_CLASSES",
+    "TONNETZ_LABELS",
+    "chroma",
+    "tonnetz",
+]
+
+#: Pitch-class names, in the row order of :func:`chroma`.
+PITCH_CLASSES: tuple[str, ...] = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+#: Row names of :func:`tonnetz`: x/y coordinates of the fifths, minor-thirds and
+#: major-thirds circles.
+TONNETZ_LABELS: tuple[str, ...] = ("5th x", "5th y", "m3 x", "m3 y", "M3 x", "M3 y")
+
+
+# --------------------------------------------------------------------------- harmony
+
+
+def chroma(y: np.ndarray, *, sr: int, n_fft: int = 2048, hop_length: int = 512) -> np.ndarray:
+    """Chromagram: energy of each of the 12 pitch classes per frame (from the STFT).
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n,)]
+        Mono audio.
+    sr : int
+        Sample rate in Hz.
+    n_fft, hop_length
+        As in :func:`stft_db`.
+
+    Returns
+    -------
+    C : np.ndarray [shape=(12, 1 + n // hop_length), dtype=float32]
+        Rows in :data:`PITCH_CLASSES` order (C first); each frame scaled so its
+        largest value is 1.
+
+    Examples
+    --------
+    >>> from mgc_core.audio.signals import sine
+    >>> C = chroma(sine(freq=440.0, duration=1.0), sr=22050)
+    >>> PITCH_CLASSES[int(C.mean(axis=1).argmax())]
+    'A'
+    """
+    import librosa
+
+    c = _validate(y=y, sr=sr, n_fft=n_fft, hop_length=hop_length)
+    C = librosa.feature.chroma_stft(y=c.y, sr=c.sr, n_fft=int(n_fft), hop_length=int(hop_length))
+    return C.astype(np.float32)
+
+
+def tonnetz(y: np.ndarray, *, sr: int, hop_length: int = 512) -> np.ndarray:
+    """Tonal centroid features (Harte et al., 2006) from a constant-Q chromagram.
+
+    Six coordinates per frame: the chroma vector projected onto the circles of
+    fifths, minor thirds and major thirds. Below 16.8 kHz sample rate the
+    constant-Q transform uses fewer than 7 octaves so it stays under ``sr / 2``.
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n,)]
+        Mono audio.
+    sr : int
+        Sample rate in Hz.
+    hop_length : int
+        Samples between frames, 1 to 16384.
+
+    Returns
+    -------
+    T : np.ndarray [shape=(6, 1 + n // hop_length), dtype=float32]
+        Rows in :data:`TONNETZ_LABELS` order, values in [-1, 1].
+
+    Examples
+    --------
+    >>> from mgc_core.audio.signals import major_chord
+    >>> tonnetz(major_chord(duration=1.0), sr=22050).shape
+    (6, 44)
+    """
+    import librosa
+
+    c = _validate(y=y, sr=sr, hop_length=hop_length)
+    c1 = librosa.note_to_hz("C1")
+    n_octaves = int(max(1, min(7, math.floor(math.log2(0.45 * c.sr / c1)))))
+    with warnings.catch_warnings():
+        # The constant-Q transform downsamples for its low octaves, and librosa then
+        # warns that its internal n_fft exceeds the downsampled length even for
+        # ordinary inputs; the result is still correct.
+        warnings.filterwarnings("ignore", message=r"n_fft=\d+ is too large", category=UserWarning)
+        T = librosa.feature.tonnetz(y=c.y, sr=c.sr, hop_length=int(hop_length), n_octaves=n_octaves)
+    return T.astype(np.float32)
