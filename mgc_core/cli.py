@@ -9,10 +9,15 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mgc_core.errors import AssetError, MGCError
+from mgc_core.models.registry import ENSEMBLE, RESULT_NAMES
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mgc_core.evaluation.records import Evaluation
 
 __all__ = ["main"]
 
@@ -127,13 +132,14 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_evaluation_table(records: dict, *, markdown: bool = False) -> None:
-    """Print the headline figures of evaluation records (as written to assets/evaluation).
+def _print_evaluation_table(records: Mapping[str, Evaluation], *, markdown: bool = False
+                            ) -> None:
+    """Print the headline figures of stored evaluations (as written to assets/evaluation).
 
     With ``markdown=True`` the table is a Markdown table (the README's is made this way).
     """
     first = next(iter(records.values()))
-    protocol, data = first["protocol"], first["data"]
+    protocol, data = first.protocol, first.data
     print(f"protocol: {protocol['name']} ({protocol['n_splits']} folds, fold seeds "
           f"{', '.join(map(str, protocol['fold_seeds']))}; groups: {protocol['groups']})")
     print(f"data: {data['n_clips']} clips, {data['excluded']} excluded as faulty")
@@ -141,12 +147,12 @@ def _print_evaluation_table(records: dict, *, markdown: bool = False) -> None:
     header = ("model", "balanced acc.", "95% CI", "seeds mean ± std", "accuracy", "macro-F1")
     rows = []
     for name, rec in records.items():
-        ba, spread = rec["balanced_accuracy"], rec["seeds"]["balanced_accuracy"]
+        ba, spread = rec.balanced_accuracy, rec.seeds["balanced_accuracy"]
         rows.append((
-            name, f"{ba['value']:.3f}", "[{:.3f}, {:.3f}]".format(*ba["ci95"]),
-            ("{:.3f} ± {:.3f}".format(spread["mean"], spread["std"])
-             if len(spread["values"]) > 1 else "one seed"),
-            f"{rec['accuracy']['value']:.3f}", f"{rec['macro_f1']['value']:.3f}",
+            name, f"{ba.value:.3f}", f"[{ba.low:.3f}, {ba.high:.3f}]",
+            (f"{spread.mean:.3f} ± {spread.std:.3f}" if len(spread.values) > 1
+             else "one seed"),
+            f"{rec.scores['accuracy'].value:.3f}", f"{rec.scores['macro_f1'].value:.3f}",
         ))
     if markdown:
         print("| " + " | ".join(header) + " |")
@@ -158,12 +164,12 @@ def _print_evaluation_table(records: dict, *, markdown: bool = False) -> None:
         for row in (header, *rows):
             print(" ".join(f"{cell:<{w}}" if i == 0 else f"{cell:>{w}}"
                            for i, (cell, w) in enumerate(zip(row, widths))))
-    weights = records.get("ensemble", {}).get("weights")
+    weights = records[ENSEMBLE].weights if ENSEMBLE in records else None
     if weights:
         print()
         print("ensemble weights (chosen by nested cross-validation; the app uses these): "
               + ", ".join(f"{m} {w:.1f}" for m, w in weights.items()))
-    leaky = records.get("knn", {}).get("leaky")
+    leaky = records["knn"].leaky if "knn" in records else None
     if leaky:
         print()
         print("knn, leaky random split of segments vs artist-grouped split (balanced accuracy):")
@@ -175,11 +181,9 @@ def _print_evaluation_table(records: dict, *, markdown: bool = False) -> None:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     """Print the stored evaluations (assets/evaluation/*.json) as a table."""
-    from mgc_core.evaluation import read_evaluation
-    from mgc_core.models import MODEL_NAMES
+    from mgc_core.evaluation import load_evaluation
 
-    records = {name: read_evaluation(name, assets_dir=args.assets)
-               for name in (*MODEL_NAMES, "ensemble")}
+    records = {name: load_evaluation(name, assets_dir=args.assets) for name in RESULT_NAMES}
     _print_evaluation_table(records, markdown=args.markdown)
     return 0
 
@@ -188,6 +192,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     """Cross-validate the models and write assets/evaluation/*.json."""
     from mgc_core.datasets import GTZAN
     from mgc_core.evaluation.protocols import FOLD_SEEDS
+    from mgc_core.evaluation.records import Evaluation
     from mgc_core.training.jobs import evaluate_all
 
     start = time.perf_counter()
@@ -203,7 +208,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         )
     finally:
         bar.close()
-    _print_evaluation_table(report.records)
+    _print_evaluation_table({name: Evaluation.from_record(r)
+                             for name, r in report.records.items()})
     print()
     for path in report.paths.values():
         print(f"wrote {path}")
@@ -453,7 +459,7 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="the GTZAN folder (default: $MGC_GTZAN_DIR)")
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2],
                    help="fold seeds of the repeated cross-validation (default: 0 1 2)")
-    p.add_argument("--models", nargs="+", choices=(*MODEL_NAMES, "ensemble"), default=None,
+    p.add_argument("--models", nargs="+", choices=RESULT_NAMES, default=None,
                    help=models_help + "; 'ensemble' alone rebuilds the ensemble (nested "
                    "weights) from the stored evaluations of the four models")
     p.add_argument("--out", default=None,

@@ -10,32 +10,15 @@ from __future__ import annotations
 import streamlit as st
 
 from mgc_core import assets, plotting
-from mgc_core.analysis.classify import model_path
 from mgc_core.errors import MGCError
-from mgc_core.evaluation import read_evaluation
-from mgc_core.models import MODEL_NAMES, MODEL_TITLES
-from mgc_core.models.frontend import SEGMENT_SECONDS, SR
-from mgc_core.models.knn import N_FEATURES
-from mgc_core.models.transfer import N_EMBEDDING
+from mgc_core.evaluation import EVALUATE_COMMAND
+from mgc_core.evaluation.records import evaluation_path
+from mgc_core.models import FRONTEND
+from mgc_core.models.registry import MODEL_NAMES, MODELS
+from ui.evaluations import evaluation
 
-KHZ, SEG = f"{SR / 1000:g} kHz", f"{SEGMENT_SECONDS:.0f}-second"
-WHAT = {
-    "knn": f"Each {SEG} segment is summarised by {N_FEATURES} hand-made numbers (the average "
-           "and spread of MFCCs, chroma, brightness, noisiness, loudness, spectral contrast, "
-           "and the tempo); a new segment gets the genres of the training segments closest "
-           "to it (k-nearest neighbours, scikit-learn).",
-    "cnn": f"A small convolutional network (Keras) that reads the {SEG} log-mel spectrogram, "
-           "a picture of the sound, and learns its own patterns in it. Trained from scratch.",
-    "lstm": "A small recurrent network (a bidirectional LSTM, Keras) that reads the sequence "
-            "of MFCCs, the sound's timbre frame by frame, and learns how it evolves over a "
-            f"{SEG} segment. Trained from scratch.",
-    "transfer": "musicnn, two networks pretrained by Pons & Serra to tag music (with tags "
-                "such as *rock*, *guitar*, *female vocalists* or *80s*), turns each segment into "
-                f"{N_EMBEDDING} numbers; a logistic regression (scikit-learn) learns the ten "
-                "genres from them. Only that last, small part is trained here.",
-}
-COMMANDS = {"train": "python -m mgc_core train --gtzan DIR",
-            "evaluate": "python -m mgc_core evaluate --gtzan DIR"}
+KHZ, SEG = f"{FRONTEND.sr / 1000:g} kHz", f"{FRONTEND.segment_seconds:.0f}-second"
+TRAIN_COMMAND = "python -m mgc_core train --gtzan DIR"
 
 st.title("About mgc")
 st.caption("What the four models are, what they learned from, where they fail, and whose "
@@ -44,8 +27,8 @@ root = assets.ASSETS_DIR
 
 # ------------------------------------------------------------------ models
 st.subheader("The four models")
-for name in MODEL_NAMES:
-    st.markdown(f"**{MODEL_TITLES[name]}**: {WHAT[name]}")
+for m in MODELS.values():
+    st.markdown(f"**{m.title}**: {m.details}")
 st.caption(
     f"All four analyse the music at {KHZ}, cut into {SEG} segments, and give one probability "
     "per genre for each segment; a clip's verdict pools its segments. The verdict of the app "
@@ -62,12 +45,11 @@ def _training_data() -> None:
     except MGCError as err:
         st.error(str(err))
         return
-    entries = [files.get(model_path(m, assets_dir=root).relative_to(root).as_posix())
-               for m in MODEL_NAMES]
+    entries = [files.get(f"models/{MODELS[m].files[0]}") for m in MODEL_NAMES]
     data = next((e["data"] for e in entries if e and isinstance(e.get("data"), dict)), None)
     if data is None or "clips_per_genre" not in data:
         st.info("The bundled models are not recorded in assets/manifest.json, so their "
-                f"training data cannot be described. Train them with `{COMMANDS['train']}`.")
+                f"training data cannot be described. Train them with `{TRAIN_COMMAND}`.")
         return
     counts = data["clips_per_genre"]
     cols = st.columns(3)
@@ -85,12 +67,12 @@ def _training_data() -> None:
         "use balanced sampling or class weights where they can, and the Models page reports "
         "balanced accuracy and macro-F1, which give each genre the same weight."
     )
-    if not (root / "evaluation" / "knn.json").is_file():
+    if not evaluation_path("knn").is_file():
         st.info("How the models were tested appears here once the evaluation is built: "
-                f"run `{COMMANDS['evaluate']}`.")
+                f"run `{EVALUATE_COMMAND}`.")
         return
     try:
-        protocol = read_evaluation("knn", assets_dir=root)["protocol"]
+        protocol = evaluation("knn").protocol
     except MGCError as err:  # there but altered, unlisted or malformed
         st.error(str(err))
         return
@@ -111,7 +93,7 @@ st.markdown(
     "so their scores are uncertain and their errors frequent. GTZAN also has known faults "
     "(repeated clips, mislabelled clips, distortions); the faulty clips that Sturm and "
     "Kereliuk et al. list are left out.\n"
-    f"- **{KHZ} analysis**: everything above {SR / 2000:g} kHz is discarded, so that the "
+    f"- **{KHZ} analysis**: everything above {FRONTEND.sr / 2000:g} kHz is discarded, so that the "
     "models cannot tell genres apart by the recording's bandwidth.\n"
     "- **The transfer model's tags** were learned from the Million Song Dataset (Last.fm "
     "tags) and MagnaTagATune (tags from an online game), mostly Western, mostly older "

@@ -10,6 +10,7 @@ from mgc_core.analysis.verdict import verdict
 from mgc_core.errors import MGCError
 from mgc_core.genres import GENRES
 from mgc_core.models import FRONTEND, MODEL_TITLES
+from mgc_core.models.registry import ENSEMBLE, short_label
 from ui.batch import batch_section
 from ui.evaluations import (
     stored_balanced_accuracy,
@@ -61,11 +62,11 @@ if selection.gtzan_id:
         )
         cols = st.columns(len(stored))
         for col, (name, clip) in zip(cols, stored.items()):
-            mark = "✓" if clip["predicted"] == true_genre else "✗"
+            mark = "✓" if clip.right else "✗"
             col.metric(
-                MODEL_TITLES.get(name, "Ensemble").partition(" ")[0],
-                f"{clip['predicted']} {mark}",
-                f"{clip['probabilities'][clip['predicted']]:.0%} sure",
+                short_label(name),
+                f"{clip.predicted} {mark}",
+                f"{clip.probabilities[clip.predicted]:.0%} sure",
                 delta_color="off", delta_arrow="off",
             )
     else:
@@ -80,7 +81,7 @@ if selection.gtzan_id:
 # ------------------------------------------------------------------ verdict
 st.subheader(f"Verdict: {v.genre}" + (" (seen in training)" if selection.gtzan_id else ""))
 (st.warning if v.unsure else st.success if v.agree else st.info)(v.summary)
-weights = ", ".join(f"{MODEL_TITLES[name].partition(' ')[0]} {w:.0%}"
+weights = ", ".join(f"{short_label(name)} {w:.0%}"
                     for name, w in result.ensemble_weights.items())
 st.caption(
     f"The verdict is the ensemble: a weighted mean of the models' probabilities ({weights}). "
@@ -90,13 +91,13 @@ st.caption(
 )
 for message in stored_evaluation_errors():  # altered files: say so, don't just drop them
     st.error(message)
-scores = {name: stored_balanced_accuracy(name) for name in (*result.models, "ensemble")}
+scores = {name: stored_balanced_accuracy(name) for name in (*result.models, ENSEMBLE)}
 if all(v is not None for v in scores.values()):
     best = max(result.models, key=lambda name: scores[name])
-    if scores[best] > scores["ensemble"] + 0.02:  # more than noise of a clip or two
+    if scores[best] > scores[ENSEMBLE] + 0.02:  # more than noise of a clip or two
         st.caption(
-            f"In the stored evaluation the ensemble reaches {scores['ensemble']:.0%} balanced "
-            f"accuracy, while the {MODEL_TITLES[best].partition(' ')[0]} model alone reaches "
+            f"In the stored evaluation the ensemble reaches {scores[ENSEMBLE]:.0%} balanced "
+            f"accuracy, while the {short_label(best)} model alone reaches "
             f"{scores[best]:.0%}: when they differ, give its answer more weight."
         )
 
@@ -104,8 +105,8 @@ if all(v is not None for v in scores.values()):
 cols = st.columns(len(result.models))
 for col, (name, r) in zip(cols, result.models.items()):
     with col:
-        short, _, detail = MODEL_TITLES[name].partition(" ")
-        st.metric(f"**{short}** {detail}", r.genre, f"{float(np.max(r.probabilities)):.0%} sure",
+        short = short_label(name)
+        st.metric(f"**{short}** {MODEL_TITLES[name].removeprefix(short).strip()}", r.genre, f"{float(np.max(r.probabilities)):.0%} sure",
                   delta_color="off", delta_arrow="off")
         st.plotly_chart(plotting.genre_bars_figure(r.probabilities, height=280),
                         key=f"fig_bars_{name}")
@@ -143,7 +144,7 @@ seg_cols = st.columns(len(result.models))
 for col, (name, r) in zip(seg_cols, result.models.items()):
     p = r.segment_probabilities[segment]
     top = np.argsort(-p)[:3]
-    col.markdown(f"*{MODEL_TITLES[name].split(' ')[0]}*: " +
+    col.markdown(f"*{short_label(name)}*: " +
                  ", ".join(f"{GENRES[i]} {p[i]:.0%}" for i in top))
 
 # ------------------------------------------------------------------ why the CNN decided

@@ -11,15 +11,14 @@ import mimetypes
 import pandas as pd
 import streamlit as st
 
-from mgc_core import assets, plotting
+from mgc_core import plotting
 from mgc_core.errors import MGCError
-from mgc_core.evaluation import METRICS, agreement, read_evaluation
-from mgc_core.models import MODEL_NAMES, MODEL_TITLES
+from mgc_core.evaluation import EVALUATE_COMMAND, METRICS, agreement
+from mgc_core.evaluation.records import Evaluation, Score, evaluation_path
+from mgc_core.models.registry import ENSEMBLE, MODEL_NAMES, RESULT_NAMES, short_label, title
+from ui.evaluations import evaluation
 from ui.input_panel import gtzan_dataset, select_gtzan_clip
 
-NAMES = (*MODEL_NAMES, "ensemble")
-TITLES = {**MODEL_TITLES, "ensemble": "Ensemble (weighted soft vote of the four)"}
-SHORT = {name: TITLES[name].partition(" ")[0] for name in NAMES}
 METRIC_TITLES = {"accuracy": "Accuracy", "balanced_accuracy": "Balanced accuracy",
                  "macro_f1": "Macro-F1"}
 METRIC_HELP = {
@@ -31,7 +30,6 @@ METRIC_HELP = {
                 "genres.",
 }
 PERCENT = st.column_config.NumberColumn(format="%.1f%%")  # tables hold percentages
-COMMAND = "python -m mgc_core evaluate --gtzan DIR"
 
 st.title("Models: how good are they?")
 st.caption(
@@ -39,24 +37,23 @@ st.caption(
     "training, with 95% intervals, where they go wrong, and how often they agree."
 )
 
-root = assets.ASSETS_DIR
-missing = [f"{n}.json" for n in NAMES if not (root / "evaluation" / f"{n}.json").is_file()]
+missing = [f"{n}.json" for n in RESULT_NAMES if not evaluation_path(n).is_file()]
 if missing:
     st.info(
         f"The stored evaluations are not built yet (missing in assets/evaluation: "
-        f"{', '.join(missing)}). Build them from a copy of GTZAN with `{COMMAND}`."
+        f"{', '.join(missing)}). Build them from a copy of GTZAN with `{EVALUATE_COMMAND}`."
     )
     st.stop()
 try:
-    records = {name: read_evaluation(name, assets_dir=root) for name in NAMES}
-    common = agreement.common_clips(records)
+    records = {name: evaluation(name) for name in RESULT_NAMES}
+    common = agreement.common_clips({name: e.clips for name, e in records.items()})
 except MGCError as err:
     st.error(str(err))
     st.stop()
 
 
-def _protocol_in_words(rec: dict) -> str:
-    p, d = rec["protocol"], rec["data"]
+def _protocol_in_words(rec: Evaluation) -> str:
+    p, d = rec.protocol, rec.data
     left_out = f" ({d['excluded']} more left out as faulty)" if d.get("excluded") else ""
     if p["name"] == "grouped-cv":
         groups = f" ({d['n_groups']} artist groups)" if d.get("n_groups") else ""
@@ -68,29 +65,28 @@ def _protocol_in_words(rec: dict) -> str:
             "scored by a model that never heard it, nor its artist."
         )
     return (f"**{d['n_clips']} GTZAN clips**{left_out}; protocol *{p['name']}*: scored on "
-            f"{len(rec['clips'])} clips the models never saw.")
+            f"{len(rec.clips)} clips the models never saw.")
 
 
-def _ci(block: dict) -> str:
-    lo, hi = block["ci95"]
-    return f"95% CI {lo:.1%}–{hi:.1%}"
+def _ci(score: Score) -> str:
+    return f"95% CI {score.low:.1%}–{score.high:.1%}"
 
 
 # ------------------------------------------------------------------ comparison
 st.markdown(_protocol_in_words(records["knn"]))
 with st.expander("How the models were tested", icon=":material/science:"):
-    st.markdown(records["knn"]["protocol"]["description"])
-    st.caption(f"Built by `{records['knn']['command']}` on {records['knn']['created']}.")
+    st.markdown(records["knn"].protocol["description"])
+    st.caption(f"Built by `{records['knn'].command}` on {records['knn'].created}.")
 
 st.subheader("Comparison")
 st.dataframe(
     pd.DataFrame([{
-        "model": TITLES[n],
-        "balanced accuracy": 100 * r["balanced_accuracy"]["value"],
-        "95% CI": _ci(r["balanced_accuracy"]).removeprefix("95% CI "),
-        "accuracy": 100 * r["accuracy"]["value"],
-        "macro-F1": 100 * r["macro_f1"]["value"],
-        "sd over shuffles": 100 * r["seeds"]["balanced_accuracy"]["std"],
+        "model": title(n),
+        "balanced accuracy": 100 * r.balanced_accuracy.value,
+        "95% CI": _ci(r.balanced_accuracy).removeprefix("95% CI "),
+        "accuracy": 100 * r.scores["accuracy"].value,
+        "macro-F1": 100 * r.scores["macro_f1"].value,
+        "sd over shuffles": 100 * r.seeds["balanced_accuracy"].std,
     } for n, r in records.items()]),
     hide_index=True, key="comparison",
     column_config={c: PERCENT for c in ("balanced accuracy", "accuracy", "macro-F1",
@@ -105,47 +101,46 @@ st.caption(
 
 
 # ------------------------------------------------------------------ one model
-def _model_tab(name: str, rec: dict) -> None:
-    st.markdown(f"**{TITLES[name]}**")
-    if name == "ensemble":
-        st.caption(rec["rule"])
-        weights = {"used by the app": rec["weights"],
-                   **{f"chosen for test fold {f}": w
-                      for f, w in sorted(rec.get("weights_by_fold", {}).items())}}
+def _model_tab(name: str, rec: Evaluation) -> None:
+    st.markdown(f"**{title(name)}**")
+    if name == ENSEMBLE:
+        st.caption(rec.rule)
+        weights = {"used by the app": dict(rec.weights),
+                   **{f"chosen for test fold {f}": dict(w)
+                      for f, w in sorted((rec.weights_by_fold or {}).items())}}
         st.markdown("**Weights** of each model in the vote: the app's, and the ones chosen "
                     "inside each training part for its test fold (they should look alike; "
                     "if they swing, the choice is noisy).")
-        short = {m: TITLES[m].partition(" ")[0] for m in rec["weights"]}
+        short = {m: short_label(m) for m in rec.weights}
         st.dataframe(100 * pd.DataFrame(weights).T.rename(columns=short),
                      key="ensemble_weights",
                      column_config={c: st.column_config.NumberColumn(format="%.0f%%")
                                     for c in short.values()})
     for col, m in zip(st.columns(len(METRICS)), METRICS):
-        col.metric(METRIC_TITLES[m], f"{rec[m]['value']:.1%}", _ci(rec[m]), help=METRIC_HELP[m],
-                   delta_color="off", delta_arrow="off")
-    seeds = rec["seeds"]
+        col.metric(METRIC_TITLES[m], f"{rec.scores[m].value:.1%}", _ci(rec.scores[m]),
+                   help=METRIC_HELP[m], delta_color="off", delta_arrow="off")
     st.markdown("**Seed spread**: the same test repeated with other shuffles of the folds.")
     st.dataframe(
         pd.DataFrame({
             METRIC_TITLES[m]: {**{f"shuffle {s}": 100 * v for s, v in
-                                  zip(seeds["fold_seeds"], seeds[m]["values"])},
-                               "mean": 100 * seeds[m]["mean"], "sd": 100 * seeds[m]["std"]}
+                                  zip(rec.fold_seeds, rec.seeds[m].values)},
+                               "mean": 100 * rec.seeds[m].mean, "sd": 100 * rec.seeds[m].std}
             for m in METRICS
         }).T,
         key=f"seeds_{name}", column_config={c: PERCENT for c in
-                                            [*(f"shuffle {s}" for s in seeds["fold_seeds"]),
+                                            [*(f"shuffle {s}" for s in rec.fold_seeds),
                                              "mean", "sd"]},
     )
     normalise = st.toggle("Row-normalised (share of each true genre)", key=f"cm_norm_{name}")
     st.plotly_chart(
-        plotting.confusion_figure(rec["confusion_matrix"], normalize=normalise,
-                                  title=f"Confusion matrix: {TITLES[name]}"),
+        plotting.confusion_figure(rec.confusion, normalize=normalise,
+                                  title=f"Confusion matrix: {title(name)}"),
         key=f"fig_confusion_{name}",
     )
     st.caption("Each row is a true genre, each column the genre the model named; the "
                "diagonal holds the right answers. Hover a cell for its number of clips.")
     st.dataframe(
-        pd.DataFrame(rec["per_genre"]).T.rename_axis("genre")
+        pd.DataFrame({g: dict(v) for g, v in rec.per_genre.items()}).T.rename_axis("genre")
         * {"precision": 100, "recall": 100, "f1": 100, "support": 1}, key=f"per_genre_{name}",
         column_config={"precision": PERCENT, "recall": PERCENT, "f1": PERCENT,
                        "support": st.column_config.NumberColumn("clips", format="%d")},
@@ -155,16 +150,18 @@ def _model_tab(name: str, rec: dict) -> None:
 
 
 st.subheader("Each model")
-for tab, name in zip(st.tabs([SHORT[n] for n in NAMES], key="model_tab"), NAMES, strict=True):
+for tab, name in zip(st.tabs([short_label(n) for n in RESULT_NAMES], key="model_tab"),
+                     RESULT_NAMES, strict=True):
     with tab:
         _model_tab(name, records[name])
 
 
 # ------------------------------------------------------------------ leakage lesson
 st.subheader("Why the split matters: a leaky evaluation")
-leaky = records["knn"].get("leaky")
+leaky = records["knn"].leaky
 if leaky is None:
-    st.info(f"The KNN evaluation holds no leaky-split comparison. Rebuild it with `{COMMAND}`.")
+    st.info("The KNN evaluation holds no leaky-split comparison. Rebuild it with "
+            f"`{EVALUATE_COMMAND}`.")
 else:
     st.markdown(
         "A 30-second song cut into 3-second segments gives several almost identical "
@@ -207,7 +204,7 @@ st.subheader("Do the models agree?")
 four = {n: common["predicted"][n] for n in MODEL_NAMES}
 names, agree = agreement.pairwise_agreement(four)
 _, kappa = agreement.pairwise_kappa(four)
-labels = [SHORT[n] for n in names]
+labels = [short_label(n) for n in names]
 left, right = st.columns(2)
 left.plotly_chart(plotting.pairwise_figure(agree, labels, title="Same genre (share of clips)",
                                            value_format=".0%"), key="fig_agreement")
@@ -222,15 +219,15 @@ st.caption(
 )
 
 rows = agreement.disagreements(common["ids"], common["truth"], four)
-ensemble = dict(zip(common["ids"], common["predicted"]["ensemble"]))
-table = pd.DataFrame([{**r, "ensemble": ensemble[r["clip"]]} for r in rows],
-                     columns=["clip", "truth", *MODEL_NAMES, "ensemble", "right"])
+ensemble = dict(zip(common["ids"], common["predicted"][ENSEMBLE]))
+table = pd.DataFrame([{**r, ENSEMBLE: ensemble[r["clip"]]} for r in rows],
+                     columns=["clip", "truth", *RESULT_NAMES, "right"])
 st.markdown(f"**Disagreements**: the {len(rows)} clips on which the four models do not all "
             "name the same genre. Select one to listen to it.")
 event = st.dataframe(
     table, hide_index=True, key="disagreements", on_select="rerun",
     selection_mode="single-row",
-    column_config={**{n: SHORT[n] for n in NAMES},
+    column_config={**{n: short_label(n) for n in RESULT_NAMES},
                    "right": st.column_config.NumberColumn("models right", format="%d")},
 )
 if event.selection.rows:

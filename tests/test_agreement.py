@@ -7,6 +7,7 @@ import pytest
 
 from mgc_core.errors import ParameterError
 from mgc_core.evaluation import agreement as ag
+from mgc_core.evaluation.records import ClipPrediction
 
 # Toy example: 4 clips, three models.
 IDS = ["a", "b", "c", "d"]
@@ -59,14 +60,16 @@ def test_disagreements_by_hand():
 
 def test_common_clips():
     def rec(clips):
-        return {"clips": [{"id": i, "genre": g, "predicted": p} for i, g, p in clips]}
+        return [ClipPrediction(id=i, genre=g, predicted=p, probabilities={}, fold=0)
+                for i, g, p in clips]
 
     records = {"m1": rec([("a", "rock", "pop"), ("b", "jazz", "jazz"), ("c", "pop", "pop")]),
                "m2": rec([("c", "pop", "rock"), ("a", "rock", "rock")])}
     out = ag.common_clips(records)
     assert out == {"ids": ["a", "c"], "truth": ["rock", "pop"],
                    "predicted": {"m1": ["pop", "pop"], "m2": ["rock", "rock"]}}
-    records["m2"]["clips"][0]["genre"] = "jazz"
+    records["m2"][0] = ClipPrediction(id="c", genre="jazz", predicted="rock", probabilities={},
+                                      fold=0)
     with pytest.raises(ParameterError, match="disagree on the true genre of c"):
         ag.common_clips(records)
     with pytest.raises(ParameterError, match="share no clip"):

@@ -1,38 +1,46 @@
 """Cached access to the stored evaluations for the pages.
 
-Each evaluation is cached by its file's sha256 and the assets folder in use, so one
-read from another folder, or from a file since altered, is never served.
+Each :class:`~mgc_core.evaluation.records.Evaluation` is cached by the model, the
+assets folder in use and its file's sha256, so one read from another folder, or from a
+file since altered, is never served. Evaluations are immutable (read-only mappings and
+arrays), so one object is shared by every session (``st.cache_resource``).
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-__all__ = ["stored_clip_predictions", "stored_balanced_accuracy", "stored_evaluation_errors"]
+from mgc_core.evaluation.records import ClipPrediction, Evaluation
+
+__all__ = [
+    "evaluation", "stored_clip_predictions", "stored_balanced_accuracy",
+    "stored_evaluation_errors",
+]
 
 
-def _evaluation(model: str) -> dict:
-    """The stored evaluation of ``model``, verified; cached by the file's content.
+def evaluation(model: str) -> Evaluation:
+    """The stored evaluation of ``model`` (or ``"ensemble"``), verified and typed.
 
     Raises
     ------
     AssetError
-        If the file is missing, altered or malformed (from
-        :func:`mgc_core.evaluation.read_evaluation`).
+        If the file is missing, altered or malformed; the message names the file and the
+        command that rebuilds it.
     """
     from mgc_core import assets
+    from mgc_core.evaluation.records import evaluation_path
 
-    path = assets.ASSETS_DIR / "evaluation" / f"{model}.json"
+    path = evaluation_path(model)
     digest = assets.sha256_file(path) if path.is_file() else ""
-    return _read_evaluation(model, str(assets.ASSETS_DIR), digest)
+    return _load(model, str(assets.ASSETS_DIR), digest)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def _read_evaluation(model: str, assets_dir: str, digest: str) -> dict:
-    """``digest`` (the file's sha256) is only the cache key: a changed file is read again."""
-    from mgc_core.evaluation import read_evaluation
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _load(model: str, assets_dir: str, digest: str) -> Evaluation:
+    """``digest`` (the file's sha256) is only part of the key: a changed file is read again."""
+    from mgc_core.evaluation.records import load_evaluation
 
-    return read_evaluation(model, assets_dir=assets_dir)
+    return load_evaluation(model, assets_dir=assets_dir)
 
 
 def stored_evaluation_errors() -> list[str]:
@@ -42,46 +50,38 @@ def stored_evaluation_errors() -> list[str]:
     it); one that is there but fails its manifest check is, and a page that quotes the
     stored evaluations should show these messages with ``st.error``.
     """
-    from mgc_core import assets
     from mgc_core.errors import MGCError
-    from mgc_core.models import MODEL_NAMES
+    from mgc_core.evaluation.records import evaluation_path
+    from mgc_core.models.registry import RESULT_NAMES
 
     errors = []
-    for model in (*MODEL_NAMES, "ensemble"):
-        if not (assets.ASSETS_DIR / "evaluation" / f"{model}.json").is_file():
+    for model in RESULT_NAMES:
+        if not evaluation_path(model).is_file():
             continue
         try:
-            _evaluation(model)
+            evaluation(model)
         except MGCError as err:
             errors.append(str(err))
     return errors
 
 
-def stored_clip_predictions(clip_id: str) -> dict[str, dict]:
+def stored_clip_predictions(clip_id: str) -> dict[str, ClipPrediction]:
     """Each model's stored out-of-fold prediction for a GTZAN clip (empty if not evaluated).
 
     A model whose evaluation is missing or fails its manifest check is left out; see
     :func:`stored_evaluation_errors` for the latter.
-
-    Returns
-    -------
-    dict
-        ``{model: {"predicted", "probabilities", "fold", "genre"}}`` for every model whose
-        evaluation file lists the clip.
     """
     from mgc_core.errors import MGCError
-    from mgc_core.models import MODEL_NAMES
+    from mgc_core.models.registry import RESULT_NAMES
 
     out = {}
-    for model in (*MODEL_NAMES, "ensemble"):
+    for model in RESULT_NAMES:
         try:
-            record = _evaluation(model)
+            clip = evaluation(model).clip(clip_id)
         except MGCError:
             continue
-        for clip in record["clips"]:
-            if clip["id"] == clip_id:
-                out[model] = clip
-                break
+        if clip is not None:
+            out[model] = clip
     return out
 
 
@@ -93,6 +93,6 @@ def stored_balanced_accuracy(model: str) -> float | None:
     from mgc_core.errors import MGCError
 
     try:
-        return float(_evaluation(model)["balanced_accuracy"]["value"])
+        return evaluation(model).balanced_accuracy.value
     except MGCError:
         return None

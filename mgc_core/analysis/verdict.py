@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mgc_core.genres import GENRES
-from mgc_core.models import MODEL_TITLES
+from mgc_core.models.registry import short_label
 
 __all__ = ["UNSURE_BELOW", "Verdict", "verdict"]
 
@@ -66,7 +66,7 @@ def verdict(result) -> Verdict:  # noqa: ANN001 - mgc_core.analysis.classify.Res
     else:
         counts: dict[str, list[str]] = {}
         for name, g in votes.items():
-            counts.setdefault(g, []).append(MODEL_TITLES.get(name, name).split(" ")[0])
+            counts.setdefault(g, []).append(short_label(name))
         parts = [f"{', '.join(who)} say{'s' if len(who) == 1 else ''} {g}"
                  for g, who in sorted(counts.items(), key=lambda kv: -len(kv[1]))]
         summary = (f"The models disagree: {'; '.join(parts)}. "

@@ -35,7 +35,10 @@ from mgc_core.evaluation.records import (
     EVALUATE_COMMAND,
     GROUPS,
     SCHEMA,
+    Evaluation,
+    evaluation_path,
     evaluation_record,
+    load_evaluation,
     read_evaluation,
     validate_evaluation,
     write_evaluation,
@@ -45,5 +48,5 @@ __all__ = [
     "SCHEMA", "METRICS", "GROUPS", "N_RESAMPLES", "EVALUATE_COMMAND",
     "clip_metrics", "bootstrap_ci", "metrics_with_ci", "per_genre", "confusion_matrix",
     "seed_summary", "evaluation_record", "validate_evaluation", "write_evaluation",
-    "read_evaluation",
+    "read_evaluation", "Evaluation", "evaluation_path", "load_evaluation",
 ]

@@ -26,12 +26,15 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from mgc_core.errors import ParameterError
 from mgc_core.genres import GENRES
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mgc_core.evaluation.records import ClipPrediction
 
 __all__ = ["common_clips", "pairwise_agreement", "pairwise_kappa", "disagreements"]
 
@@ -57,14 +60,13 @@ def _check(predicted: Mapping[str, Sequence[str]]) -> tuple[list[str], list[np.n
     return names, arrays
 
 
-def common_clips(records: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    """The clips that every evaluation record lists, with the truth and every guess.
+def common_clips(clips_by_model: Mapping[str, Sequence[ClipPrediction]]) -> dict[str, Any]:
+    """The clips that every evaluation lists, with the truth and every guess.
 
     Parameters
     ----------
-    records : mapping of str to dict
-        Model name -> evaluation record (``{"clips": [{"id", "genre", "predicted",
-        ...}, ...], ...}``), e.g. from :func:`mgc_core.evaluation.read_evaluation`.
+    clips_by_model : mapping of str to sequence of ClipPrediction
+        Model name -> its stored predictions, e.g. ``load_evaluation(name).clips``.
 
     Returns
     -------
@@ -78,27 +80,27 @@ def common_clips(records: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
         If ``records`` is empty, the records share no clip, or two records disagree
         on a clip's true genre (they come from different data).
     """
-    if not records:
-        raise ParameterError("records is empty: give at least one evaluation record.")
-    by_model = {name: {c["id"]: c for c in rec["clips"]} for name, rec in records.items()}
+    if not clips_by_model:
+        raise ParameterError("clips_by_model is empty: give at least one model's clips.")
+    by_model = {name: {c.id: c for c in clips} for name, clips in clips_by_model.items()}
     first = next(iter(by_model.values()))
     ids = [i for i in first if all(i in clips for clips in by_model.values())]
     if not ids:
         raise ParameterError("the evaluation records share no clip; rebuild them together "
                              "with `python -m mgc_core evaluate --gtzan DIR`.")
-    truth = [first[i]["genre"] for i in ids]
+    truth = [first[i].genre for i in ids]
     for name, clips in by_model.items():
-        differ = [i for i, t in zip(ids, truth) if clips[i]["genre"] != t]
+        differ = [i for i, t in zip(ids, truth) if clips[i].genre != t]
         if differ:
             raise ParameterError(
                 f"the records disagree on the true genre of {differ[0]} ({name!r} says "
-                f"{clips[differ[0]]['genre']!r}); they come from different data. Rebuild "
+                f"{clips[differ[0]].genre!r}); they come from different data. Rebuild "
                 "them together with `python -m mgc_core evaluate --gtzan DIR`."
             )
     return {
         "ids": ids,
         "truth": truth,
-        "predicted": {name: [clips[i]["predicted"] for i in ids]
+        "predicted": {name: [clips[i].predicted for i in ids]
                       for name, clips in by_model.items()},
     }
 

@@ -173,9 +173,9 @@ def ensemble_record(
     -------
     dict
     """
+    from mgc_core.evaluation.ensemble import RULE, WEIGHT_STEP, nested_ensemble
     from mgc_core.evaluation.metrics import N_RESAMPLES
     from mgc_core.evaluation.records import evaluation_record
-    from mgc_core.evaluation.ensemble import RULE, WEIGHT_STEP, nested_ensemble
     from mgc_core.models import MODEL_NAMES
 
     members = list(MODEL_NAMES)

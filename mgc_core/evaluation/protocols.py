@@ -58,16 +58,9 @@ def _noop(stage: str, done: int, total: int) -> None:
 
 
 def _check_models(models: Sequence[str]) -> tuple[str, ...]:
-    from mgc_core.models import MODEL_NAMES
+    from mgc_core.models.registry import check_names
 
-    models = tuple(models)
-    if not models:
-        raise ParameterError(f"No model given: choose among {', '.join(MODEL_NAMES)}.")
-    unknown = [m for m in models if m not in MODEL_NAMES]
-    if unknown:
-        raise ParameterError(f"Unknown model(s) {', '.join(map(repr, unknown))}: use "
-                             f"{', '.join(MODEL_NAMES)}.")
-    return tuple(dict.fromkeys(models))
+    return check_names(models)
 
 
 def _model_class(name: str) -> type:

@@ -12,7 +12,9 @@ import json
 import math
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -31,6 +33,12 @@ from mgc_core.evaluation.metrics import (
 from mgc_core.genres import GENRES
 
 __all__ = [
+    "Score",
+    "SeedSpread",
+    "ClipPrediction",
+    "Evaluation",
+    "evaluation_path",
+    "load_evaluation",
     "SCHEMA",
     "GROUPS",
     "EVALUATE_COMMAND",
@@ -319,7 +327,7 @@ def write_evaluation(
 
     validate_evaluation(record)
     root = Path(assets_dir) if assets_dir is not None else assets.ASSETS_DIR
-    path = root / "evaluation" / f"{record['model']}.json"
+    path = evaluation_path(record["model"], assets_dir=root)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
@@ -341,7 +349,7 @@ def read_evaluation(model: str, *, assets_dir: str | os.PathLike | None = None) 
     from mgc_core import assets
 
     root = Path(assets_dir) if assets_dir is not None else assets.ASSETS_DIR
-    path = root / "evaluation" / f"{model}.json"
+    path = evaluation_path(model, assets_dir=root)
     if not path.is_file():
         raise AssetError(
             f"No evaluation of {model!r} is bundled (assets/evaluation/{model}.json is "
@@ -354,3 +362,175 @@ def read_evaluation(model: str, *, assets_dir: str | os.PathLike | None = None) 
     except ValueError as err:
         raise _fail(f"assets/evaluation/{model}.json is not valid JSON ({err})") from err
     return validate_evaluation(record)
+
+
+# --------------------------------------------------------------------------- typed view
+
+
+@dataclass(frozen=True)
+class Score:
+    """One headline metric with its 95 % bootstrap interval."""
+
+    value: float
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class SeedSpread:
+    """One metric over the fold seeds of the repeated cross-validation."""
+
+    values: tuple[float, ...]
+    mean: float
+    std: float
+
+
+@dataclass(frozen=True)
+class ClipPrediction:
+    """A model's stored out-of-fold prediction for one clip.
+
+    ``fold`` is the clip's fold (``"test"`` under a fixed split).
+    """
+
+    id: str
+    genre: str
+    predicted: str
+    probabilities: Mapping[str, float]
+    fold: int | str | None
+
+    @property
+    def right(self) -> bool:
+        """Whether the prediction is the clip's genre."""
+        return self.predicted == self.genre
+
+
+@dataclass(frozen=True, eq=False)
+class Evaluation:
+    """A stored evaluation, checked and typed: what the pages and the CLI read.
+
+    Build one with :meth:`from_record` (or :func:`load_evaluation`); the JSON record
+    it came from stays available as :attr:`record` (read-only).
+
+    Attributes
+    ----------
+    model : str
+        A model name or ``"ensemble"``.
+    protocol : mapping
+        ``{"name", "description", "n_splits", "fold_seeds", "groups"}``.
+    data : mapping
+        ``{"n_clips", "clips_per_genre", "excluded", ...}``.
+    clips : tuple of ClipPrediction
+        The out-of-fold predictions the scores come from.
+    scores : mapping of str to Score
+        :data:`~mgc_core.evaluation.metrics.METRICS` -> value and interval.
+    fold_seeds : tuple of int
+    seeds : mapping of str to SeedSpread
+        Each metric over the fold seeds.
+    per_genre : mapping
+        Genre -> ``{"precision", "recall", "f1", "support"}``, in GENRES order.
+    confusion : np.ndarray [shape=(10, 10), dtype=int]
+        Rows true, columns predicted (read-only).
+    created, command : str
+        When and by what command the file was made.
+    leaky : mapping or None
+        The leaky protocol's figures (KNN only).
+    rule : str or None
+        The ensemble's rule (ensemble only).
+    weights : mapping of str to float or None
+        The ensemble's weights used by the app (ensemble only).
+    weights_by_fold : mapping of str to mapping, or None
+        The weights chosen inside each outer training part (ensemble only).
+    """
+
+    model: str
+    protocol: Mapping[str, Any]
+    data: Mapping[str, Any]
+    clips: tuple[ClipPrediction, ...]
+    scores: Mapping[str, Score]
+    fold_seeds: tuple[int, ...]
+    seeds: Mapping[str, SeedSpread]
+    per_genre: Mapping[str, Mapping[str, float]]
+    confusion: np.ndarray
+    created: str
+    command: str
+    leaky: Mapping[str, Any] | None
+    rule: str | None
+    weights: Mapping[str, float] | None
+    weights_by_fold: Mapping[str, Mapping[str, float]] | None
+    record: Mapping[str, Any]
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> Evaluation:
+        """Check ``record`` (:func:`validate_evaluation`) and type it.
+
+        Raises
+        ------
+        AssetError
+            If the record does not follow the schema.
+        """
+        d = validate_evaluation(record)
+        confusion = np.array(d["confusion_matrix"], dtype=np.int64)
+        confusion.flags.writeable = False
+        ro = MappingProxyType
+        return cls(
+            model=d["model"],
+            protocol=ro(dict(d["protocol"])),
+            data=ro(dict(d["data"])),
+            clips=tuple(ClipPrediction(id=c["id"], genre=c["genre"], predicted=c["predicted"],
+                                       probabilities=ro(dict(c["probabilities"])),
+                                       fold=c["fold"]) for c in d["clips"]),
+            scores=ro({m: Score(float(d[m]["value"]), float(d[m]["ci95"][0]),
+                                float(d[m]["ci95"][1])) for m in METRICS}),
+            fold_seeds=tuple(int(s) for s in d["seeds"]["fold_seeds"]),
+            seeds=ro({m: SeedSpread(tuple(float(v) for v in d["seeds"][m]["values"]),
+                                    float(d["seeds"][m]["mean"]), float(d["seeds"][m]["std"]))
+                      for m in METRICS}),
+            per_genre=ro({g: ro(dict(v)) for g, v in d["per_genre"].items()}),
+            confusion=confusion,
+            created=str(d["created"]),
+            command=str(d["command"]),
+            leaky=ro(dict(d["leaky"])) if "leaky" in d else None,
+            rule=d.get("rule"),
+            weights=ro({k: float(v) for k, v in d["weights"].items()}) if "weights" in d
+            else None,
+            weights_by_fold=ro({str(f): ro(dict(w)) for f, w in d["weights_by_fold"].items()})
+            if "weights_by_fold" in d else None,
+            record=ro(dict(d)),
+        )
+
+    @property
+    def balanced_accuracy(self) -> Score:
+        """The headline figure: balanced accuracy (mean per-genre recall) with its interval."""
+        return self.scores["balanced_accuracy"]
+
+    def clip(self, clip_id: str) -> ClipPrediction | None:
+        """The stored prediction for ``clip_id``, or None when the clip was not evaluated."""
+        return self._by_id.get(clip_id)
+
+    @property
+    def _by_id(self) -> dict[str, ClipPrediction]:
+        by_id = self.__dict__.get("_by_id_cache")
+        if by_id is None:
+            by_id = {c.id: c for c in self.clips}
+            object.__setattr__(self, "_by_id_cache", by_id)
+        return by_id
+
+
+def evaluation_path(model: str, *, assets_dir: str | os.PathLike | None = None) -> Path:
+    """Path of the evaluation of ``model`` (or ``"ensemble"``): ``<assets>/evaluation/<name>.json``."""
+    from mgc_core import assets
+
+    root = Path(assets_dir) if assets_dir is not None else assets.ASSETS_DIR
+    return root / "evaluation" / f"{model}.json"
+
+
+def load_evaluation(model: str, *, assets_dir: str | os.PathLike | None = None) -> Evaluation:
+    """Read, verify and type the evaluation of ``model`` (see :func:`read_evaluation`).
+
+    Raises
+    ------
+    AssetError
+        If the file is missing, altered or does not follow the schema; the message
+        names the file and the command that rebuilds it.
+    """
+    return Evaluation.from_record(read_evaluation(model, assets_dir=assets_dir))

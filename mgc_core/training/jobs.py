@@ -133,9 +133,9 @@ def evaluate_all(
         read_evaluation,
         write_evaluation,
     )
-    from mgc_core.models import MODEL_NAMES
+    from mgc_core.models.registry import MODEL_NAMES, check_names
 
-    requested = tuple(models) if models is not None else (*MODEL_NAMES, "ensemble")
+    requested = check_names(models, ensemble=True)
     with_ensemble = "ensemble" in requested or set(MODEL_NAMES) <= set(requested)
     members = [m for m in requested if m != "ensemble"]
     models = _check_models(members) if members else ()
