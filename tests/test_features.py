@@ -239,6 +239,113 @@ def test_contrast_works_at_low_sample_rates():
     assert np.isfinite(f["contrast"]).all()
 
 
+# --------------------------------------------------------------------------- precomputed inputs
+
+
+@pytest.fixture(scope="module")
+def chord():
+    """A chord over clicks: tonal and percussive, so every feature has something to see."""
+    y = signals.major_chord(sr=SR, duration=2.0) + signals.click_track(sr=SR, duration=2.0)
+    return (0.5 * y).astype(np.float32)
+
+
+def test_stft_power_is_the_squared_stft_magnitude(chord):
+    S = F.stft_power(chord, sr=SR, n_fft=1024, hop_length=256)
+    assert S.shape == (513, 1 + chord.size // 256) and S.dtype == np.float32
+    D = librosa.stft(chord, n_fft=1024, hop_length=256)
+    np.testing.assert_allclose(S, np.abs(D) ** 2, rtol=1e-5, atol=1e-9)
+
+
+@pytest.mark.parametrize(("n_fft", "hop_length"), [(512, 256), (2048, 512)])
+def test_features_of_S_are_the_features_of_y(chord, n_fft, hop_length):
+    opts = {"sr": SR, "n_fft": n_fft, "hop_length": hop_length}
+    mel_opts = {**opts, "n_mels": 40, "fmin": 50.0, "fmax": 8000.0}
+    S = F.stft_power(chord, **opts)
+    np.testing.assert_array_equal(F.stft_db(S=S, **opts), F.stft_db(chord, **opts))
+    for func in (F.mel_power, F.mel_db, F.log_mel):
+        np.testing.assert_array_equal(func(S=S, **mel_opts), func(chord, **mel_opts))
+    np.testing.assert_array_equal(
+        F.mfcc(S=S, n_mfcc=13, deltas=True, **mel_opts),
+        F.mfcc(chord, n_mfcc=13, deltas=True, **mel_opts),
+    )
+    np.testing.assert_array_equal(F.chroma(S=S, **opts), F.chroma(chord, **opts))
+    from_y = F.spectral_features(chord, **opts)
+    from_S = F.spectral_features(chord, S=S, **opts)
+    assert list(from_S) == list(from_y)
+    for key in from_y:
+        np.testing.assert_array_equal(from_S[key], from_y[key], err_msg=key)
+
+
+def test_features_of_M_are_the_features_of_y(chord):
+    mel_opts = {"sr": SR, "n_fft": 1024, "hop_length": 256, "n_mels": 64, "fmax": 6000.0}
+    M = F.mel_power(chord, **mel_opts)
+    assert M.shape == (64, 1 + chord.size // 256) and M.dtype == np.float32
+    assert M.min() >= 0
+    for func in (F.mel_db, F.log_mel):
+        np.testing.assert_array_equal(func(M=M, sr=SR), func(chord, **mel_opts))
+    np.testing.assert_array_equal(
+        F.mfcc(M=M, sr=SR, n_mfcc=20, deltas=True),
+        F.mfcc(chord, n_mfcc=20, deltas=True, **mel_opts),
+    )
+    # M's rows are its bands: the options that make mel bands are not used.
+    np.testing.assert_array_equal(
+        F.mfcc(M=M, sr=SR, n_mfcc=64, n_mels=20, n_fft=64), F.mfcc(M=M, sr=SR, n_mfcc=64)
+    )
+
+
+def test_mel_power_is_librosas_melspectrogram(chord):
+    M = F.mel_power(chord, sr=SR, n_fft=1024, hop_length=256, n_mels=64)
+    ref = librosa.feature.melspectrogram(y=chord, sr=SR, n_fft=1024, hop_length=256, n_mels=64)
+    np.testing.assert_array_equal(M, ref)
+
+
+def test_log_mel_compresses_the_mel_power(chord):
+    M = F.mel_power(chord, sr=SR, n_mels=32)
+    L = F.log_mel(M=M, sr=SR, gain=100.0)
+    assert L.shape == M.shape and L.dtype == np.float32
+    np.testing.assert_allclose(L, np.log10(1.0 + 100.0 * M), rtol=1e-6)
+    assert not F.log_mel(np.zeros(SR, dtype=np.float32), sr=SR).any()  # silence is 0
+
+
+def test_chroma_with_a_given_tuning_does_not_estimate_it():
+    detuned = signals.sine(freq=440.0 * 2 ** (0.3 / 12), duration=2.0)  # 30 cents sharp
+    fixed = F.chroma(detuned, sr=SR, tuning=0.0)
+    np.testing.assert_allclose(
+        fixed, librosa.feature.chroma_stft(y=detuned, sr=SR, tuning=0.0), rtol=1e-6
+    )
+    assert not np.allclose(fixed, F.chroma(detuned, sr=SR))  # estimated: about +0.3
+    assert F.PITCH_CLASSES[int(F.chroma(detuned, sr=SR, tuning=0.3).mean(axis=1).argmax())] == "A"
+
+
+def test_rms_from_the_spectrum_is_of_the_hann_windowed_frame(sine440):
+    f = F.spectral_features(sine440, sr=SR, rms_from="spectrum")
+    mid = slice(10, -10)
+    # mean(hann ** 2) = 3 / 8: the windowed frame's RMS is sqrt(3 / 8) of the samples'.
+    assert np.median(f["rms"][mid]) == pytest.approx(0.8 / np.sqrt(2) * np.sqrt(3 / 8), rel=0.02)
+    S = np.abs(librosa.stft(sine440, n_fft=2048, hop_length=512))
+    np.testing.assert_allclose(f["rms"], librosa.feature.rms(S=S, frame_length=2048)[0], rtol=1e-5)
+    samples = F.spectral_features(sine440, sr=SR)
+    for key in ("centroid", "bandwidth", "rolloff", "flatness", "zcr", "contrast"):
+        np.testing.assert_array_equal(f[key], samples[key])
+
+
+def test_spectral_features_of_the_first_frames_of_S(chord):
+    S = F.stft_power(chord, sr=SR, n_fft=1024, hop_length=256)
+    full = F.spectral_features(chord, sr=SR, n_fft=1024, hop_length=256)
+    part = F.spectral_features(chord, sr=SR, S=S[:, :50], n_fft=1024, hop_length=256)
+    assert part["contrast"].shape == (7, 50)
+    for key in ("centroid", "bandwidth", "rolloff", "flatness", "zcr", "rms"):
+        np.testing.assert_array_equal(part[key], full[key][:50], err_msg=key)
+
+
+def test_spectral_features_in_float64_round_to_the_float32_ones(chord):
+    f32 = F.spectral_features(chord, sr=SR)
+    f64 = F.spectral_features(chord, sr=SR, dtype=np.float64)
+    for key in f32:
+        assert f64[key].dtype == np.float64 and f32[key].dtype == np.float32
+        np.testing.assert_array_equal(f64[key].astype(np.float32), f32[key])
+
+
 # --------------------------------------------------------------------------- rhythm
 
 

@@ -10,14 +10,19 @@ from mgc_core.errors import MGCError, ParameterError
 
 SR = 22050
 Y = np.sin(2 * np.pi * 440 * np.arange(SR) / SR).astype(np.float32)  # 1 s
+S_Y = F.stft_power(Y, sr=SR)  # (1025, 44): the power spectrogram of Y
+M_Y = F.mel_power(S=S_Y, sr=SR, n_mels=40)  # (40, 44)
 
 # Every public function that takes audio, called with valid defaults around ``y``.
 AUDIO_FUNCS = {
     "window": lambda y: F.window(y, sr=SR),
     "waveform_envelope": lambda y: F.waveform_envelope(y, sr=SR),
     "spectrum": lambda y: F.spectrum(y, sr=SR),
+    "stft_power": lambda y: F.stft_power(y, sr=SR),
     "stft_db": lambda y: F.stft_db(y, sr=SR),
+    "mel_power": lambda y: F.mel_power(y, sr=SR),
     "mel_db": lambda y: F.mel_db(y, sr=SR),
+    "log_mel": lambda y: F.log_mel(y, sr=SR),
     "mfcc": lambda y: F.mfcc(y, sr=SR),
     "chroma": lambda y: F.chroma(y, sr=SR),
     "tonnetz": lambda y: F.tonnetz(y, sr=SR),
@@ -271,6 +276,135 @@ CASES = [
         lambda: F.contrast_band_edges(sr=0),
         "sr must be a sample rate between",
         id="contrast edges sr",
+    ),
+    # inputs: exactly one of y, S and M
+    pytest.param(
+        lambda: F.stft_db(sr=SR),
+        "Pass one input: y (the samples); S (a power spectrogram, e.g. from stft_power). "
+        "None of y or S was given.",
+        id="stft_db without input",
+    ),
+    pytest.param(
+        lambda: F.mfcc(sr=SR),
+        "None of y, S or M was given",
+        id="mfcc without input",
+    ),
+    pytest.param(
+        lambda: F.mel_db(Y, sr=SR, S=S_Y),
+        "Pass only one of y, S or M; got both y and S. They are alternatives "
+        "(S would be computed from y)",
+        id="y and S",
+    ),
+    pytest.param(
+        lambda: F.log_mel(sr=SR, S=S_Y, M=M_Y),
+        "got both S and M",
+        id="S and M",
+    ),
+    pytest.param(
+        lambda: F.chroma(Y, sr=SR, S=S_Y),
+        "Pass only one of y or S; got both y and S",
+        id="chroma y and S",
+    ),
+    pytest.param(
+        lambda: F.mel_power(Y, sr=SR, S=S_Y),
+        "got both y and S",
+        id="mel_power y and S",
+    ),
+    pytest.param(
+        lambda: F.spectral_features(None, sr=SR, S=S_Y),
+        "y is missing: pass the samples as a 1-D float array; they are needed even with S",
+        id="spectral_features without y",
+    ),
+    # S: a power spectrogram at n_fft
+    pytest.param(
+        lambda: F.stft_db(S=S_Y, sr=SR, n_fft=1024),
+        "S has 1025 frequency rows but n_fft=1024 gives 513: pass the n_fft that S was "
+        "computed with (n_fft=2048 gives 1025).",
+        id="S rows vs n_fft",
+    ),
+    pytest.param(
+        lambda: F.mel_db(S=F.stft_db(Y, sr=SR), sr=SR),
+        "S must be a power spectrogram, which is never negative; got -80. Pass power, not "
+        "decibels: np.abs(D) ** 2 of an STFT D, as stft_power gives.",
+        id="S in dB",
+    ),
+    pytest.param(
+        lambda: F.chroma(S=np.zeros((1025, 4), dtype=np.complex64), sr=SR),
+        "S must be a real power spectrogram; got complex values",
+        id="S complex",
+    ),
+    pytest.param(
+        lambda: F.mel_power(S=S_Y[:, 0], sr=SR),
+        "S must be a power spectrogram, a non-empty 2-D array (bands, frames); got shape (1025,)",
+        id="S 1-D",
+    ),
+    pytest.param(
+        lambda: F.mel_power(S=S_Y[:, :0], sr=SR),
+        "a non-empty 2-D array",
+        id="S without frames",
+    ),
+    pytest.param(
+        lambda: F.stft_db(S=np.ones((1025, 3), dtype=np.int64), sr=SR),
+        "S must be a power spectrogram of floating-point values; got dtype int64",
+        id="S integer",
+    ),
+    pytest.param(
+        lambda: F.stft_db(S=np.full((1025, 3), np.nan), sr=SR),
+        "S must hold finite values",
+        id="S nan",
+    ),
+    pytest.param(
+        lambda: F.spectral_features(Y[: SR // 2], sr=SR, S=S_Y),
+        "S has 44 frames but y gives only 22 at hop_length=512",
+        id="S longer than y",
+    ),
+    # M: a mel power spectrogram
+    pytest.param(
+        lambda: F.mfcc(M=F.mel_db(Y, sr=SR), sr=SR),
+        "M must be a mel power spectrogram, which is never negative",
+        id="M in dB",
+    ),
+    pytest.param(
+        lambda: F.mfcc(M=M_Y[:10], sr=SR, n_mfcc=13),
+        "n_mfcc must be between 1 and the number of mel bands in M (10); got 13",
+        id="n_mfcc above the bands of M",
+    ),
+    pytest.param(
+        lambda: F.log_mel(M=M_Y[0], sr=SR),
+        "M must be a mel power spectrogram, a non-empty 2-D array",
+        id="M 1-D",
+    ),
+    # tuning, gain, rms_from, dtype
+    pytest.param(
+        lambda: F.chroma(Y, sr=SR, tuning=0.7),
+        "tuning must be between -0.5 and 0.5 (a fraction of a semitone), or None to estimate "
+        "it from the audio; got 0.7",
+        id="tuning out of range",
+    ),
+    pytest.param(
+        lambda: F.chroma(Y, sr=SR, tuning="A440"),
+        "tuning must be a number; got 'A440'",
+        id="tuning string",
+    ),
+    pytest.param(
+        lambda: F.log_mel(Y, sr=SR, gain=0.0),
+        "gain must be above 0; got 0",
+        id="gain zero",
+    ),
+    pytest.param(
+        lambda: F.spectral_features(Y, sr=SR, rms_from="frames"),
+        "rms_from must be 'samples' or 'spectrum'; got 'frames'",
+        id="rms_from",
+    ),
+    pytest.param(
+        lambda: F.spectral_features(Y, sr=SR, dtype=np.int16),
+        "dtype must be np.float32 or np.float64",
+        id="dtype int",
+    ),
+    pytest.param(
+        lambda: F.spectral_features(Y, sr=SR, dtype=None),
+        "dtype must be np.float32 or np.float64; got None",
+        id="dtype None",
     ),
 ]
 

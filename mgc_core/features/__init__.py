@@ -1,7 +1,8 @@
 """Classic audio features of a mono signal, for the Audio features page and for the models.
 
 :mod:`~mgc_core.features.grid` (frame times, windows, mel band centres, the envelope),
-:mod:`~mgc_core.features.spectral` (spectrum, STFT/mel in dB, MFCC, spectral descriptors),
+:mod:`~mgc_core.features.spectral` (spectrum, STFT and mel spectrograms in power, dB and
+log-compressed, MFCC, spectral descriptors),
 :mod:`~mgc_core.features.harmony` (chroma, tonnetz) and :mod:`~mgc_core.features.rhythm`
 (tempo, beats, harmonic/percussive split). Features do not know who uses them: the
 page calls them at its settings, the models' front end at the models' rate and
@@ -11,6 +12,11 @@ Pure functions on 1-D floating-point arrays, with librosa doing the signal
 processing. Every function checks its options through one validator,
 :mod:`mgc_core.features._checks`, which raises :class:`~mgc_core.errors.ParameterError` naming
 the value and the fix, so the same parameter is checked the same way everywhere.
+
+As in librosa, the frame features also take a spectrogram computed before instead
+of the samples: ``S``, the power spectrogram of :func:`stft_power`, or ``M``, the
+mel power spectrogram of :func:`mel_power`. The result is the same as from the
+samples at the same settings, so one STFT of a clip can feed all its features.
 
 Time axes: a frame ``i`` of a feature matrix is centred on sample
 ``i * hop_length`` (librosa's ``center=True``), see :func:`frame_times`.
@@ -26,6 +32,10 @@ Examples
 441
 >>> features.mel_db(y, sr=22050, n_mels=64).shape
 (64, 44)
+>>> S = features.stft_power(y, sr=22050)
+>>> M_db = features.mel_db(S=S, sr=22050, n_mels=64)
+>>> bool((M_db == features.mel_db(y, sr=22050, n_mels=64)).all())
+True
 """
 
 from __future__ import annotations
@@ -41,7 +51,16 @@ from mgc_core.features.grid import (
 )
 from mgc_core.features.harmony import PITCH_CLASSES, TONNETZ_LABELS, chroma, tonnetz
 from mgc_core.features.rhythm import hpss, tempo_beats
-from mgc_core.features.spectral import mel_db, mfcc, spectral_features, spectrum, stft_db
+from mgc_core.features.spectral import (
+    log_mel,
+    mel_db,
+    mel_power,
+    mfcc,
+    spectral_features,
+    spectrum,
+    stft_db,
+    stft_power,
+)
 from mgc_core.features.warmup import warm_up
 
 __all__ = [
@@ -49,8 +68,11 @@ __all__ = [
     "waveform_envelope",
     "window",
     "spectrum",
+    "stft_power",
     "stft_db",
+    "mel_power",
     "mel_db",
+    "log_mel",
     "mel_frequencies",
     "max_n_mels",
     "mfcc",

@@ -1,4 +1,8 @@
-"""One validator for every feature option: each parameter is checked the same way everywhere, and a bad one raises :class:`~mgc_core.errors.ParameterError` naming the value and the fix."""
+"""One validator for every feature option and input.
+
+Each parameter is checked the same way everywhere, and a bad one raises
+:class:`~mgc_core.errors.ParameterError` naming the value and the fix.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,10 @@ MAX_HOP = 16384
 MAX_N_MELS = 256
 MAX_COLUMNS = 100_000
 TOP_DB = 80.0
+#: Smallest power that :func:`librosa.power_to_db` takes the logarithm of (its default).
+AMIN = 1e-10
+#: The ways :func:`~mgc_core.features.spectral_features` can compute the RMS level.
+RMS_FROM = ("samples", "spectrum")
 #: Lower edge (Hz) of the second band of the spectral contrast (librosa's default),
 #: lowered for sample rates below about 14.2 kHz so that all six octave bands fit.
 CONTRAST_FMIN = 200.0
@@ -32,11 +40,17 @@ class _Checked:
     """Validated, normalised parameters (only those that were given are set)."""
 
     y: np.ndarray | None = None
+    S: np.ndarray | None = None  # STFT power spectrogram, (1 + n_fft // 2, t)
+    M: np.ndarray | None = None  # mel power spectrogram, (n_mels, t)
     sr: int | None = None
     fmin: float | None = None
     fmax: float | None = None
     start: int | None = None  # first sample of the window
     stop: int | None = None  # one past the last sample of the window
+    tuning: float | None = None
+    gain: float | None = None
+    rms_from: str | None = None
+    dtype: np.dtype | None = None
 
 
 def _as_int(name: str, value: Any) -> int:
@@ -89,6 +103,78 @@ def _as_audio(y: Any) -> np.ndarray:
     return arr
 
 
+#: What each input of a feature function is, for the messages.
+_INPUTS = {
+    "y": "y (the samples)",
+    "S": "S (a power spectrogram, e.g. from stft_power)",
+    "M": "M (a mel power spectrogram, e.g. from mel_power)",
+}
+_SPECTROGRAMS = {"S": "power spectrogram", "M": "mel power spectrogram"}
+_SPECTROGRAM_FIX = {
+    "S": "np.abs(D) ** 2 of an STFT D, as stft_power gives",
+    "M": "a mel power spectrogram, as mel_power gives",
+}
+
+
+def _check_inputs(given: dict[str, Any], *, y_and_S: bool) -> None:
+    """Check which of the inputs ``y``, ``S``, ``M`` a function was given.
+
+    ``given`` maps the inputs the function takes to their values (``None`` when
+    not passed). They are alternatives, exactly one of which must be given,
+    unless ``y_and_S``: then ``y`` is required and ``S`` is ``y``'s spectrogram.
+    """
+    if y_and_S:
+        if given["y"] is None:
+            raise ParameterError(
+                "y is missing: pass the samples as a 1-D float array; they are needed even "
+                "with S (the zero-crossing rate is counted on them)."
+            )
+        return
+    present = [name for name, value in given.items() if value is not None]
+    if len(present) == 1:
+        return
+    names = list(given)
+    choices = ", ".join(names[:-1]) + f" or {names[-1]}"
+    if not present:
+        listed = "; ".join(_INPUTS[name] for name in names)
+        raise ParameterError(f"Pass one input: {listed}. None of {choices} was given.")
+    raise ParameterError(
+        f"Pass only one of {choices}; got both {' and '.join(present)}. They are "
+        f"alternatives ({' and '.join(present[1:])} would be computed from {present[0]}), "
+        "so keep the one you have and leave the other(s) None."
+    )
+
+
+def _as_spectrogram(name: str, value: Any) -> np.ndarray:
+    """Return ``value`` as a float32 (bands, frames) array of finite, non-negative powers."""
+    what, fix = _SPECTROGRAMS[name], _SPECTROGRAM_FIX[name]
+    arr = np.asarray(value)
+    if arr.dtype.kind == "c":
+        raise ParameterError(f"{name} must be a real {what}; got complex values: pass {fix}.")
+    if arr.dtype.kind != "f":
+        raise ParameterError(
+            f"{name} must be a {what} of floating-point values; got dtype {arr.dtype}."
+        )
+    if arr.ndim != 2 or arr.size == 0:
+        raise ParameterError(
+            f"{name} must be a {what}, a non-empty 2-D array (bands, frames); "
+            f"got shape {arr.shape}."
+        )
+    arr = np.asarray(arr, dtype=np.float32)
+    if not np.isfinite(arr).all():
+        raise ParameterError(
+            f"{name} must hold finite values; it holds NaN or infinity (recompute it from "
+            "finite audio)."
+        )
+    lowest = float(arr.min())
+    if lowest < 0:
+        raise ParameterError(
+            f"{name} must be a {what}, which is never negative; got {lowest:g}. "
+            f"Pass power, not decibels: {fix}."
+        )
+    return arr
+
+
 def _empty_mel_bands(n_mels: int, *, sr: int, n_fft: int, fmin: float, fmax: float) -> int:
     """Count the mel bands of librosa's filter bank that contain no FFT bin."""
     import librosa
@@ -116,6 +202,8 @@ def _largest_n_mels(*, sr: int, n_fft: int, fmin: float, fmax: float) -> int:
 def _validate(
     *,
     y: Any = _SKIP,
+    S: Any = _SKIP,
+    M: Any = _SKIP,
     sr: Any = _SKIP,
     n_fft: Any = _SKIP,
     hop_length: Any = _SKIP,
@@ -127,7 +215,12 @@ def _validate(
     end_s: Any = _SKIP,
     n_columns: Any = _SKIP,
     n_frames: Any = _SKIP,
+    tuning: Any = _SKIP,
+    gain: Any = _SKIP,
+    rms_from: Any = _SKIP,
+    dtype: Any = _SKIP,
     contrast: bool = False,
+    y_and_S: bool = False,
 ) -> _Checked:
     """Check every given parameter, in dependency order, and return them normalised.
 
@@ -136,14 +229,27 @@ def _validate(
     ``end_s=None`` to the end of ``y``. ``contrast=True`` adds the spectral
     contrast's need for ``n_fft >= sr / fmin_contrast``.
 
+    Inputs: a function that takes more than one of ``y`` (samples), ``S`` (STFT
+    power spectrogram) and ``M`` (mel power spectrogram) passes them all; exactly
+    one must be given (not ``None``). With ``y_and_S=True`` ``y`` is required and
+    ``S``, optional, is ``y``'s spectrogram or its first frames: it must not have
+    more frames than ``y`` gives. ``S`` must have the ``1 + n_fft // 2`` rows of
+    ``n_fft``; ``M``'s rows bound ``n_mfcc``.
+
     Raises
     ------
     ParameterError
         On the first parameter that breaks its rule.
     """
     out: dict[str, Any] = {}
-    if y is not _SKIP:
+    given = {k: v for k, v in (("y", y), ("S", S), ("M", M)) if v is not _SKIP}
+    if len(given) > 1:
+        _check_inputs(given, y_and_S=y_and_S)
+    if y is not _SKIP and (y is not None or len(given) == 1):
         out["y"] = _as_audio(y)
+    for name in ("S", "M"):
+        if given.get(name) is not None:
+            out[name] = _as_spectrogram(name, given[name])
     if sr is not _SKIP:
         sr = _as_int("sr", sr)
         if not SR_RANGE[0] <= sr <= SR_RANGE[1]:
@@ -164,11 +270,27 @@ def _validate(
                 f"n_fft={n_fft} is too small for the spectral contrast at sr={out['sr']} Hz: its "
                 f"lowest band needs finer frequency bins; use n_fft >= {need}."
             )
+        if "S" in out and out["S"].shape[0] != 1 + n_fft // 2:
+            rows, guess = out["S"].shape[0], 2 * (out["S"].shape[0] - 1)
+            hint = f" (n_fft={guess} gives {rows})" if guess > 0 and not guess & (guess - 1) else ""
+            raise ParameterError(
+                f"S has {rows} frequency rows but n_fft={n_fft} gives {1 + n_fft // 2}: pass "
+                f"the n_fft that S was computed with{hint}."
+            )
     if hop_length is not _SKIP:
         hop_length = _as_int("hop_length", hop_length)
         hi, what = (n_fft, f"n_fft ({n_fft})") if n_fft is not _SKIP else (MAX_HOP, str(MAX_HOP))
         if not 1 <= hop_length <= hi:
             raise ParameterError(f"hop_length must be between 1 and {what}; got {hop_length}.")
+        if y_and_S and "S" in out:
+            frames, expected = out["S"].shape[1], 1 + out["y"].size // hop_length
+            if frames > expected:
+                raise ParameterError(
+                    f"S has {frames} frames but y gives only {expected} at "
+                    f"hop_length={hop_length}: S must be the power spectrogram of this y at "
+                    "these settings, stft_power(y, sr=sr, n_fft=n_fft, hop_length=hop_length), "
+                    "or its first frames."
+                )
     if fmin is not _SKIP or fmax is not _SKIP:
         nyquist = out["sr"] / 2
         fmax = nyquist if fmax is None or fmax is _SKIP else _as_float("fmax", fmax)
@@ -198,9 +320,13 @@ def _validate(
                 )
     if n_mfcc is not _SKIP:
         n_mfcc = _as_int("n_mfcc", n_mfcc)
-        hi = n_mels if n_mels is not _SKIP else MAX_N_MELS
+        if "M" in out:
+            hi, what = out["M"].shape[0], f"the number of mel bands in M ({out['M'].shape[0]})"
+        else:
+            hi = n_mels if n_mels is not _SKIP else MAX_N_MELS
+            what = f"n_mels ({hi})"
         if not 1 <= n_mfcc <= hi:
-            raise ParameterError(f"n_mfcc must be between 1 and n_mels ({hi}); got {n_mfcc}.")
+            raise ParameterError(f"n_mfcc must be between 1 and {what}; got {n_mfcc}.")
     if start_s is not _SKIP or end_s is not _SKIP:
         n, rate = out["y"].size, out["sr"]
         duration = n / rate
@@ -231,6 +357,30 @@ def _validate(
         n_frames = _as_int("n_frames", n_frames)
         if n_frames < 0:
             raise ParameterError(f"n_frames must be 0 or more; got {n_frames}.")
+    if tuning is not _SKIP and tuning is not None:
+        tuning = _as_float("tuning", tuning)
+        if not -0.5 <= tuning < 0.5:
+            raise ParameterError(
+                f"tuning must be between -0.5 and 0.5 (a fraction of a semitone), or None to "
+                f"estimate it from the audio; got {tuning:g}."
+            )
+        out["tuning"] = tuning
+    if gain is not _SKIP:
+        gain = _as_float("gain", gain)
+        if not gain > 0:
+            raise ParameterError(f"gain must be above 0; got {gain:g}.")
+        out["gain"] = gain
+    if rms_from is not _SKIP:
+        if not isinstance(rms_from, str) or rms_from not in RMS_FROM:
+            raise ParameterError(f"rms_from must be 'samples' or 'spectrum'; got {rms_from!r}.")
+        out["rms_from"] = rms_from
+    if dtype is not _SKIP:
+        try:
+            out["dtype"] = None if dtype is None else np.dtype(dtype)
+        except TypeError:
+            out["dtype"] = None
+        if out["dtype"] not in (np.float32, np.float64):
+            raise ParameterError(f"dtype must be np.float32 or np.float64; got {dtype!r}.")
     return _Checked(**out)
 
 

@@ -1,4 +1,6 @@
-"""Where things sit in time and frequency: frame times, time windows, mel band centres, contrast band edges, the waveform envelope.
+"""Where things sit in time and frequency.
+
+Frame times, time windows, mel band centres, contrast band edges, the waveform envelope.
 
 A frame ``i`` of a feature matrix is centred on sample ``i * hop_length``
 (librosa's ``center=True``), see :func:`frame_times`.

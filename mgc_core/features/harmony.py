@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 
 from mgc_core.features._checks import _validate
+from mgc_core.features.spectral import _power
 
 __all__ = [
     "PITCH_CLASSES",
@@ -26,23 +27,41 @@ TONNETZ_LABELS: tuple[str, ...] = ("5th x", "5th y", "m3 x", "m3 y", "M3 x", "M3
 # --------------------------------------------------------------------------- harmony
 
 
-def chroma(y: np.ndarray, *, sr: int, n_fft: int = 2048, hop_length: int = 512) -> np.ndarray:
+def chroma(
+    y: np.ndarray | None = None,
+    *,
+    sr: int,
+    S: np.ndarray | None = None,
+    n_fft: int = 2048,
+    hop_length: int = 512,
+    tuning: float | None = None,
+) -> np.ndarray:
     """Chromagram: energy of each of the 12 pitch classes per frame (from the STFT).
 
     Parameters
     ----------
-    y : np.ndarray [shape=(n,)]
-        Mono audio.
+    y : np.ndarray [shape=(n,)] or None
+        Mono audio; or pass ``S`` instead.
     sr : int
         Sample rate in Hz.
+    S : np.ndarray [shape=(1 + n_fft // 2, t)] or None
+        Power spectrogram, from :func:`stft_power` at the same ``n_fft``, instead of ``y``.
     n_fft, hop_length
         As in :func:`stft_db`.
+    tuning : float or None
+        Deviation of the tuning from A440, in fractions of a semitone
+        (``-0.5 <= tuning < 0.5``); ``None`` estimates it from the spectrogram.
 
     Returns
     -------
     C : np.ndarray [shape=(12, 1 + n // hop_length), dtype=float32]
         Rows in :data:`PITCH_CLASSES` order (C first); each frame scaled so its
         largest value is 1.
+
+    Raises
+    ------
+    ParameterError
+        On a bad parameter, or unless exactly one of ``y`` and ``S`` is given.
 
     Examples
     --------
@@ -53,8 +72,9 @@ def chroma(y: np.ndarray, *, sr: int, n_fft: int = 2048, hop_length: int = 512) 
     """
     import librosa
 
-    c = _validate(y=y, sr=sr, n_fft=n_fft, hop_length=hop_length)
-    C = librosa.feature.chroma_stft(y=c.y, sr=c.sr, n_fft=int(n_fft), hop_length=int(hop_length))
+    c = _validate(y=y, S=S, sr=sr, n_fft=n_fft, hop_length=hop_length, tuning=tuning)
+    power = _power(c, n_fft=n_fft, hop_length=hop_length)
+    C = librosa.feature.chroma_stft(S=power, sr=c.sr, n_fft=int(n_fft), tuning=c.tuning)
     return C.astype(np.float32)
 
 

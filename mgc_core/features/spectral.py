@@ -1,16 +1,35 @@
-"""Spectra and spectrograms: the average spectrum, STFT and mel spectrograms in dB, MFCCs, and the frame-wise spectral descriptors."""
+"""Spectra and spectrograms.
+
+The average spectrum, STFT and mel spectrograms (power, dB, log-compressed),
+MFCCs, and the frame-wise spectral descriptors.
+
+Like librosa, the functions on frames take the audio ``y`` or a spectrogram
+computed before: ``S``, the STFT power spectrogram (:func:`stft_power`), or
+``M``, the mel power spectrogram (:func:`mel_power`). The result is the same as
+from ``y`` at the same settings, so one STFT can feed every feature of a clip.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
 from mgc_core.errors import ParameterError
-from mgc_core.features._checks import CONTRAST_BANDS, TOP_DB, _Checked, _contrast_fmin, _validate
+from mgc_core.features._checks import (
+    AMIN,
+    CONTRAST_BANDS,
+    TOP_DB,
+    _Checked,
+    _contrast_fmin,
+    _validate,
+)
 
 __all__ = [
     "spectrum",
+    "stft_power",
     "stft_db",
+    "mel_power",
     "mel_db",
+    "log_mel",
     "mfcc",
     "spectral_features",
 ]
@@ -82,8 +101,56 @@ def spectrum(
 # --------------------------------------------------------------------------- spectrograms
 
 
-def stft_db(y: np.ndarray, *, sr: int, n_fft: int = 2048, hop_length: int = 512) -> np.ndarray:
-    """Magnitude spectrogram in dB relative to its maximum, floored at -80 dB.
+def _stft_power(y: np.ndarray, *, n_fft: int, hop_length: int) -> np.ndarray:
+    """``|STFT|**2`` of checked samples: Hann window, centred frames, zero padding."""
+    import librosa
+
+    return np.abs(librosa.stft(y, n_fft=int(n_fft), hop_length=int(hop_length))) ** 2
+
+
+def _power(c: _Checked, *, n_fft: int, hop_length: int) -> np.ndarray:
+    """The STFT power spectrogram: the checked ``S``, or computed from the checked ``y``."""
+    if c.S is not None:
+        return c.S
+    return _stft_power(c.y, n_fft=n_fft, hop_length=hop_length)
+
+
+def _mel(c: _Checked, *, n_fft: int, hop_length: int, n_mels: int) -> np.ndarray:
+    """The mel power spectrogram: the checked ``M``, or computed from ``S`` or ``y``."""
+    import librosa
+
+    if c.M is not None:
+        return c.M
+    return librosa.feature.melspectrogram(
+        S=_power(c, n_fft=n_fft, hop_length=hop_length),
+        sr=c.sr,
+        n_fft=int(n_fft),
+        n_mels=int(n_mels),
+        fmin=c.fmin,
+        fmax=c.fmax,
+    )
+
+
+def _mel_options(
+    M: np.ndarray | None,
+    *,
+    n_fft: int,
+    hop_length: int,
+    n_mels: int,
+    fmin: float,
+    fmax: float | None,
+) -> dict:
+    """The options to check: those that make the mel bands are unused when ``M`` is given."""
+    if M is not None:
+        return {"hop_length": hop_length}
+    return {"n_fft": n_fft, "hop_length": hop_length, "n_mels": n_mels, "fmin": fmin, "fmax": fmax}
+
+
+def stft_power(y: np.ndarray, *, sr: int, n_fft: int = 2048, hop_length: int = 512) -> np.ndarray:
+    """Power spectrogram ``|STFT(y)|**2``: the ``S`` that the other frame features accept.
+
+    Hann window of ``n_fft`` samples, frames centred on ``i * hop_length`` with
+    zero padding at the ends (librosa's defaults).
 
     Parameters
     ----------
@@ -98,8 +165,56 @@ def stft_db(y: np.ndarray, *, sr: int, n_fft: int = 2048, hop_length: int = 512)
 
     Returns
     -------
+    S : np.ndarray [shape=(1 + n_fft // 2, 1 + n // hop_length), dtype=float32]
+        Row ``f`` is the frequency ``f * sr / n_fft``.
+
+    Examples
+    --------
+    >>> from mgc_core.audio.signals import sine
+    >>> y = sine(duration=1.0)
+    >>> S = stft_power(y, sr=22050, n_fft=1024, hop_length=256)
+    >>> S.shape
+    (513, 87)
+    >>> bool((stft_db(S=S, sr=22050, n_fft=1024) == stft_db(y, sr=22050, n_fft=1024,
+    ...                                                      hop_length=256)).all())
+    True
+    """
+    c = _validate(y=y, sr=sr, n_fft=n_fft, hop_length=hop_length)
+    return _stft_power(c.y, n_fft=n_fft, hop_length=hop_length)
+
+
+def stft_db(
+    y: np.ndarray | None = None,
+    *,
+    sr: int,
+    S: np.ndarray | None = None,
+    n_fft: int = 2048,
+    hop_length: int = 512,
+) -> np.ndarray:
+    """Magnitude spectrogram in dB relative to its maximum, floored at -80 dB.
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n,)] or None
+        Mono audio; or pass ``S`` instead.
+    sr : int
+        Sample rate in Hz (checked; the values do not depend on it).
+    S : np.ndarray [shape=(1 + n_fft // 2, t)] or None
+        Power spectrogram, from :func:`stft_power` at the same ``n_fft``, instead of ``y``.
+    n_fft : int
+        FFT size, a power of two from 64 to 16384.
+    hop_length : int
+        Samples between frames, 1 to ``n_fft`` (unused with ``S``).
+
+    Returns
+    -------
     S_db : np.ndarray [shape=(1 + n_fft // 2, 1 + n // hop_length), dtype=float32]
         Row ``f`` is the frequency ``f * sr / n_fft``; the maximum is 0 dB.
+
+    Raises
+    ------
+    ParameterError
+        On a bad parameter, or unless exactly one of ``y`` and ``S`` is given.
 
     Examples
     --------
@@ -109,43 +224,35 @@ def stft_db(y: np.ndarray, *, sr: int, n_fft: int = 2048, hop_length: int = 512)
     """
     import librosa
 
-    c = _validate(y=y, sr=sr, n_fft=n_fft, hop_length=hop_length)
-    S = np.abs(librosa.stft(c.y, n_fft=int(n_fft), hop_length=int(hop_length)))
-    return librosa.amplitude_to_db(S, ref=np.max, top_db=TOP_DB).astype(np.float32)
+    c = _validate(y=y, S=S, sr=sr, n_fft=n_fft, hop_length=hop_length)
+    power = _power(c, n_fft=n_fft, hop_length=hop_length)
+    return librosa.power_to_db(power, ref=np.max, amin=AMIN, top_db=TOP_DB).astype(np.float32)
 
 
-def _mel_power(c: _Checked, *, n_fft: int, hop_length: int, n_mels: int) -> np.ndarray:
-    import librosa
-
-    return librosa.feature.melspectrogram(
-        y=c.y,
-        sr=c.sr,
-        n_fft=int(n_fft),
-        hop_length=int(hop_length),
-        n_mels=int(n_mels),
-        fmin=c.fmin,
-        fmax=c.fmax,
-    )
-
-
-def mel_db(
-    y: np.ndarray,
+def mel_power(
+    y: np.ndarray | None = None,
     *,
     sr: int,
+    S: np.ndarray | None = None,
     n_fft: int = 2048,
     hop_length: int = 512,
     n_mels: int = 128,
     fmin: float = 0.0,
     fmax: float | None = None,
 ) -> np.ndarray:
-    """Mel power spectrogram in dB relative to its maximum, floored at -80 dB.
+    """Mel power spectrogram: the ``M`` that :func:`mel_db`, :func:`log_mel`, :func:`mfcc` take.
+
+    The power spectrogram (:func:`stft_power`) through librosa's mel filter bank
+    (Slaney mel scale and area normalisation, librosa's defaults).
 
     Parameters
     ----------
-    y : np.ndarray [shape=(n,)]
-        Mono audio.
+    y : np.ndarray [shape=(n,)] or None
+        Mono audio; or pass ``S`` instead.
     sr : int
         Sample rate in Hz.
+    S : np.ndarray [shape=(1 + n_fft // 2, t)] or None
+        Power spectrogram, from :func:`stft_power` at the same ``n_fft``, instead of ``y``.
     n_fft, hop_length
         As in :func:`stft_db`.
     n_mels : int
@@ -157,7 +264,66 @@ def mel_db(
 
     Returns
     -------
+    M : np.ndarray [shape=(n_mels, 1 + n // hop_length), dtype=float32]
+
+    Raises
+    ------
+    ParameterError
+        On a bad parameter, or unless exactly one of ``y`` and ``S`` is given.
+
+    Examples
+    --------
+    >>> from mgc_core.audio.signals import chirp
+    >>> y = chirp(sr=16000, fmax=4000.0, duration=1.0)
+    >>> S = stft_power(y, sr=16000, n_fft=512, hop_length=256)
+    >>> mel_power(S=S, sr=16000, n_fft=512, n_mels=96).shape
+    (96, 63)
+    """
+    c = _validate(
+        y=y, S=S, sr=sr, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels, fmin=fmin, fmax=fmax
+    )
+    M = _mel(c, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels)
+    return M.astype(np.float32, copy=False)
+
+
+def mel_db(
+    y: np.ndarray | None = None,
+    *,
+    sr: int,
+    S: np.ndarray | None = None,
+    M: np.ndarray | None = None,
+    n_fft: int = 2048,
+    hop_length: int = 512,
+    n_mels: int = 128,
+    fmin: float = 0.0,
+    fmax: float | None = None,
+) -> np.ndarray:
+    """Mel power spectrogram in dB relative to its maximum, floored at -80 dB.
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n,)] or None
+        Mono audio; or pass ``S`` or ``M`` instead.
+    sr : int
+        Sample rate in Hz.
+    S : np.ndarray [shape=(1 + n_fft // 2, t)] or None
+        Power spectrogram, from :func:`stft_power` at the same ``n_fft``, instead of ``y``.
+    M : np.ndarray [shape=(n_mels, t)] or None
+        Mel power spectrogram, from :func:`mel_power`, instead of ``y``; its rows
+        are the bands, and ``n_fft``, ``n_mels``, ``fmin`` and ``fmax`` are unused.
+    n_fft, hop_length
+        As in :func:`stft_db`.
+    n_mels, fmin, fmax
+        As in :func:`mel_power`.
+
+    Returns
+    -------
     M_db : np.ndarray [shape=(n_mels, 1 + n // hop_length), dtype=float32]
+
+    Raises
+    ------
+    ParameterError
+        On a bad parameter, or unless exactly one of ``y``, ``S`` and ``M`` is given.
 
     Examples
     --------
@@ -167,17 +333,76 @@ def mel_db(
     """
     import librosa
 
-    c = _validate(
-        y=y, sr=sr, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels, fmin=fmin, fmax=fmax
-    )
-    M = _mel_power(c, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels)
-    return librosa.power_to_db(M, ref=np.max, top_db=TOP_DB).astype(np.float32)
+    opts = _mel_options(M, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels, fmin=fmin, fmax=fmax)
+    c = _validate(y=y, S=S, M=M, sr=sr, **opts)
+    mel = _mel(c, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels)
+    return librosa.power_to_db(mel, ref=np.max, top_db=TOP_DB).astype(np.float32)
+
+
+def log_mel(
+    y: np.ndarray | None = None,
+    *,
+    sr: int,
+    S: np.ndarray | None = None,
+    M: np.ndarray | None = None,
+    n_fft: int = 2048,
+    hop_length: int = 512,
+    n_mels: int = 128,
+    fmin: float = 0.0,
+    fmax: float | None = None,
+    gain: float = 10000.0,
+) -> np.ndarray:
+    """Log-compressed mel power spectrogram, ``log10(1 + gain * M)``.
+
+    Unlike :func:`mel_db` it has no reference and no floor: silence is 0, and a
+    louder sound gives larger values. With the default ``gain`` it is musicnn's
+    input (Pons and Serra, 2019), which the genre models also read.
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n,)] or None
+        Mono audio; or pass ``S`` or ``M`` instead.
+    sr : int
+        Sample rate in Hz.
+    S, M : np.ndarray or None
+        Power or mel power spectrogram instead of ``y``, as in :func:`mel_db`.
+    n_fft, hop_length
+        As in :func:`stft_db`.
+    n_mels, fmin, fmax
+        As in :func:`mel_power`.
+    gain : float
+        Factor applied to the mel power before the logarithm, above 0.
+
+    Returns
+    -------
+    L : np.ndarray [shape=(n_mels, 1 + n // hop_length), dtype=float32]
+        Non-negative.
+
+    Raises
+    ------
+    ParameterError
+        On a bad parameter, or unless exactly one of ``y``, ``S`` and ``M`` is given.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> L = log_mel(np.zeros(16000, dtype=np.float32), sr=16000, n_fft=512,
+    ...             hop_length=256, n_mels=96)
+    >>> L.shape, float(L.max())
+    ((96, 63), 0.0)
+    """
+    opts = _mel_options(M, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels, fmin=fmin, fmax=fmax)
+    c = _validate(y=y, S=S, M=M, sr=sr, gain=gain, **opts)
+    mel = _mel(c, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels)
+    return np.log10(1.0 + c.gain * mel).astype(np.float32, copy=False)
 
 
 def mfcc(
-    y: np.ndarray,
+    y: np.ndarray | None = None,
     *,
     sr: int,
+    S: np.ndarray | None = None,
+    M: np.ndarray | None = None,
     n_mfcc: int = 20,
     n_fft: int = 2048,
     hop_length: int = 512,
@@ -189,53 +414,59 @@ def mfcc(
     """Mel-frequency cepstral coefficients, optionally with deltas and delta-deltas.
 
     The DCT (type II, orthonormal) of the mel power spectrogram in dB
-    (``librosa.feature.mfcc``). Deltas use a 9-frame window, narrowed for short
-    inputs.
+    (``librosa.feature.mfcc(S=librosa.power_to_db(M))``: relative to a power of 1,
+    floored 80 dB below the loudest value). Deltas use a 9-frame window, narrowed
+    for short inputs.
 
     Parameters
     ----------
-    y : np.ndarray [shape=(n,)]
-        Mono audio.
+    y : np.ndarray [shape=(n,)] or None
+        Mono audio; or pass ``S`` or ``M`` instead.
     sr : int
         Sample rate in Hz.
+    S : np.ndarray [shape=(1 + n_fft // 2, t)] or None
+        Power spectrogram, from :func:`stft_power` at the same ``n_fft``, instead of ``y``.
+    M : np.ndarray [shape=(n_mels, t)] or None
+        Mel power spectrogram, from :func:`mel_power`, instead of ``y``; its rows
+        are the bands, and ``n_fft``, ``n_mels``, ``fmin`` and ``fmax`` are unused.
+        The 80-dB floor is relative to the loudest value of ``M``.
     n_mfcc : int
-        Number of coefficients, 1 to ``n_mels``.
-    n_fft, hop_length, n_mels, fmin, fmax
-        As in :func:`mel_db`.
+        Number of coefficients, 1 to ``n_mels`` (the rows of ``M``).
+    n_fft, hop_length
+        As in :func:`stft_db`.
+    n_mels, fmin, fmax
+        As in :func:`mel_power`.
     deltas : bool
         Stack the first and second time derivatives under the coefficients.
 
     Returns
     -------
-    M : np.ndarray [shape=(n_mfcc, t) or (3 * n_mfcc, t), dtype=float32]
+    C : np.ndarray [shape=(n_mfcc, t) or (3 * n_mfcc, t), dtype=float32]
         ``t = 1 + n // hop_length``; with ``deltas`` rows are coefficients,
         deltas, delta-deltas.
 
     Raises
     ------
     ParameterError
-        On a bad parameter, or with ``deltas=True`` when ``t < 3``.
+        On a bad parameter, unless exactly one of ``y``, ``S`` and ``M`` is given,
+        or with ``deltas=True`` when ``t < 3``.
 
     Examples
     --------
     >>> from mgc_core.audio.signals import harmonics
-    >>> mfcc(harmonics(duration=1.0), sr=22050, n_mfcc=13, deltas=True).shape
+    >>> y = harmonics(duration=1.0)
+    >>> mfcc(y, sr=22050, n_mfcc=13, deltas=True).shape
     (39, 44)
+    >>> M = mel_power(y, sr=22050)
+    >>> bool((mfcc(M=M, sr=22050, n_mfcc=13) == mfcc(y, sr=22050, n_mfcc=13)).all())
+    True
     """
     import librosa
 
-    c = _validate(
-        y=y,
-        sr=sr,
-        n_fft=n_fft,
-        hop_length=hop_length,
-        n_mels=n_mels,
-        n_mfcc=n_mfcc,
-        fmin=fmin,
-        fmax=fmax,
-    )
-    M = _mel_power(c, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels)
-    C = librosa.feature.mfcc(S=librosa.power_to_db(M), n_mfcc=int(n_mfcc))
+    opts = _mel_options(M, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels, fmin=fmin, fmax=fmax)
+    c = _validate(y=y, S=S, M=M, sr=sr, n_mfcc=n_mfcc, **opts)
+    mel = _mel(c, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels)
+    C = librosa.feature.mfcc(S=librosa.power_to_db(mel), n_mfcc=int(n_mfcc))
     if deltas:
         t = C.shape[1]
         if t < 3:
@@ -258,33 +489,62 @@ def mfcc(
 
 
 def spectral_features(
-    y: np.ndarray, *, sr: int, n_fft: int = 2048, hop_length: int = 512
+    y: np.ndarray,
+    *,
+    sr: int,
+    S: np.ndarray | None = None,
+    n_fft: int = 2048,
+    hop_length: int = 512,
+    rms_from: str = "samples",
+    dtype: type = np.float32,
 ) -> dict[str, np.ndarray]:
     """Frame-wise spectral shape and loudness features, all from one STFT.
 
     Parameters
     ----------
     y : np.ndarray [shape=(n,)]
-        Mono audio.
+        Mono audio (always needed: the zero-crossing rate is counted on it).
     sr : int
         Sample rate in Hz.
+    S : np.ndarray [shape=(1 + n_fft // 2, t)] or None
+        The power spectrogram of ``y``, from :func:`stft_power` at the same
+        ``n_fft`` and ``hop_length``, to use instead of computing it again; or
+        its first ``t`` frames (``t <= 1 + n // hop_length``), to describe only
+        those.
     n_fft, hop_length
         As in :func:`stft_db`; the spectral contrast also needs
         ``n_fft >= sr / 200`` (e.g. 128 at 22050 Hz).
+    rms_from : {"samples", "spectrum"}
+        How ``rms`` is measured: ``"samples"``, the RMS of each frame's samples,
+        unwindowed (a sine of amplitude ``A`` gives ``A / sqrt(2)``); ``"spectrum"``,
+        the RMS of the Hann-windowed frame, from the spectrum by Parseval's
+        theorem (``librosa.feature.rms(S=...)``: ``sqrt(3 / 8)`` times smaller
+        for a steady sound), as the KNN model reads it.
+    dtype : np.float32 or np.float64
+        Type of the returned arrays. Several features are computed in float64;
+        ``np.float64`` keeps them unrounded (for statistics taken over many frames).
 
     Returns
     -------
     dict[str, np.ndarray]
-        ``t = 1 + n // hop_length`` frames each, float32:
+        ``t`` frames each (``t = 1 + n // hop_length`` without ``S``), of ``dtype``:
 
         - ``centroid`` (t,): centre of mass of the spectrum, Hz ("brightness").
         - ``bandwidth`` (t,): spread around the centroid, Hz.
         - ``rolloff`` (t,): frequency below which 85 % of the energy lies, Hz.
         - ``flatness`` (t,): 0 for a pure tone, near 1 for white noise.
         - ``zcr`` (t,): fraction of samples where the sign changes.
-        - ``rms`` (t,): root-mean-square level of each frame.
+        - ``rms`` (t,): root-mean-square level of each frame (see ``rms_from``).
         - ``contrast`` (7, t): peak-to-valley difference (dB) in the bands of
           :func:`contrast_band_edges`.
+
+        The spectral ones are computed on the magnitude ``sqrt(S)``.
+
+    Raises
+    ------
+    ParameterError
+        On a bad parameter, or if ``S`` has the wrong number of frequency rows for
+        ``n_fft`` or more frames than ``y`` gives.
 
     Examples
     --------
@@ -295,19 +555,34 @@ def spectral_features(
     """
     import librosa
 
-    c = _validate(y=y, sr=sr, n_fft=n_fft, hop_length=hop_length, contrast=True)
+    c = _validate(
+        y=y,
+        S=S,
+        sr=sr,
+        n_fft=n_fft,
+        hop_length=hop_length,
+        rms_from=rms_from,
+        dtype=dtype,
+        contrast=True,
+        y_and_S=True,
+    )
     n_fft, hop_length = int(n_fft), int(hop_length)
-    S = np.abs(librosa.stft(c.y, n_fft=n_fft, hop_length=hop_length))
+    mag = np.sqrt(_power(c, n_fft=n_fft, hop_length=hop_length))
+    t = mag.shape[1]
     spec = librosa.feature
+    if c.rms_from == "spectrum":
+        rms = spec.rms(S=mag, frame_length=n_fft)
+    else:
+        rms = spec.rms(y=c.y, frame_length=n_fft, hop_length=hop_length)
     out = {
-        "centroid": spec.spectral_centroid(S=S, sr=c.sr, n_fft=n_fft)[0],
-        "bandwidth": spec.spectral_bandwidth(S=S, sr=c.sr, n_fft=n_fft)[0],
-        "rolloff": spec.spectral_rolloff(S=S, sr=c.sr, n_fft=n_fft)[0],
-        "flatness": spec.spectral_flatness(S=S)[0],
-        "zcr": spec.zero_crossing_rate(c.y, frame_length=n_fft, hop_length=hop_length)[0],
-        "rms": spec.rms(y=c.y, frame_length=n_fft, hop_length=hop_length)[0],
+        "centroid": spec.spectral_centroid(S=mag, sr=c.sr, n_fft=n_fft)[0],
+        "bandwidth": spec.spectral_bandwidth(S=mag, sr=c.sr, n_fft=n_fft)[0],
+        "rolloff": spec.spectral_rolloff(S=mag, sr=c.sr, n_fft=n_fft)[0],
+        "flatness": spec.spectral_flatness(S=mag)[0],
+        "zcr": spec.zero_crossing_rate(c.y, frame_length=n_fft, hop_length=hop_length)[0, :t],
+        "rms": rms[0, :t],
         "contrast": spec.spectral_contrast(
-            S=S, sr=c.sr, n_fft=n_fft, fmin=_contrast_fmin(c.sr), n_bands=CONTRAST_BANDS
+            S=mag, sr=c.sr, n_fft=n_fft, fmin=_contrast_fmin(c.sr), n_bands=CONTRAST_BANDS
         ),
     }
-    return {k: v.astype(np.float32) for k, v in out.items()}
+    return {k: v.astype(c.dtype) for k, v in out.items()}

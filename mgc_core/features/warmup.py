@@ -5,7 +5,16 @@ from __future__ import annotations
 from mgc_core.features.grid import waveform_envelope
 from mgc_core.features.harmony import chroma, tonnetz
 from mgc_core.features.rhythm import hpss, tempo_beats
-from mgc_core.features.spectral import mel_db, mfcc, spectral_features, spectrum, stft_db
+from mgc_core.features.spectral import (
+    log_mel,
+    mel_db,
+    mel_power,
+    mfcc,
+    spectral_features,
+    spectrum,
+    stft_db,
+    stft_power,
+)
 
 __all__ = [
     "warm_up",
@@ -33,11 +42,13 @@ def warm_up() -> None:
     y = 0.5 * major_chord(sr=sr, duration=2.0) + 0.5 * drum_pattern(sr=sr, duration=2.0)
     waveform_envelope(y, sr=sr)
     spectrum(y, sr=sr)
-    stft_db(y, sr=sr)
-    mel_db(y, sr=sr)
+    S = stft_power(y, sr=sr)
+    stft_db(S=S, sr=sr)
+    mel_db(M=mel_power(S=S, sr=sr), sr=sr)
+    log_mel(S=S, sr=sr)
     mfcc(y, sr=sr, deltas=True)
     chroma(y, sr=sr)
     tonnetz(y, sr=sr)
-    spectral_features(y, sr=sr)
+    spectral_features(y, sr=sr, S=S)
     tempo_beats(y, sr=sr)
     hpss(y)

@@ -1,7 +1,8 @@
 """A small convolutional network on 3-s log-mel segments, trained from scratch.
 
 Input (:meth:`CNNModel.inputs`): the shared front end's log-mel,
-``log10(1 + 10000 mel)`` (musicnn's input, computed once per clip), cut into the
+``log10(1 + 10000 mel)`` (musicnn's input, computed once per clip by
+:func:`mgc_core.features.log_mel` of the front end's mel spectrogram), cut into the
 shared segments: ``(n_segments, 187, 96)`` float32, frames x mel bands.
 
 Architecture (:func:`build_model`, Keras model ``"mgc_cnn"``): a *temporal* CNN, the
@@ -165,7 +166,10 @@ class CNNModel(KerasGenreModel):
     learning_rate: ClassVar[float] = LEARNING_RATE
 
     def inputs(self, front: Frontend) -> np.ndarray:
-        """Log-mel segments ``(n_segments, 187, 96)``, float32 (``front.logmel``, cut)."""
+        """Log-mel segments ``(n_segments, 187, 96)``, float32 (``front.logmel``, cut).
+
+        ``front.logmel`` is :func:`mgc_core.features.log_mel` of ``front.mel``.
+        """
         return front.segments(front.logmel).astype(np.float32, copy=False)
 
     def build(self) -> keras.Model:

@@ -13,6 +13,15 @@ result, segment by segment:
 - :attr:`Frontend.logmel` is musicnn's input, ``log10(1 + 10000 mel)``, also the
   CNN's input; the LSTM's MFCCs and the KNN's summary features derive from the
   same mel and STFT power.
+
+The features are those of the Audio features page: :func:`analyse` calls
+:func:`mgc_core.features.stft_power` and :func:`mgc_core.features.mel_power`, and
+the models read their inputs with the other functions of :mod:`mgc_core.features`
+given these spectrograms (their ``S=`` and ``M=`` inputs), all at the settings of
+:data:`SETTINGS`. The page's features at these settings are therefore exactly what
+the models receive: ``features.log_mel(M=front.mel, sr=SR)`` is the CNN's input
+(bands first), ``features.mfcc(M=front.mel, sr=SR, n_mfcc=20, deltas=True)`` the
+LSTM's, and :func:`mgc_core.models.knn.frame_features` the KNN's frame rows.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mgc_core import features
 from mgc_core.errors import ParameterError
 
 __all__ = [
@@ -39,7 +49,6 @@ __all__ = [
     "segment_times",
     "pool_segments",
 ]
-
 
 
 @dataclass(frozen=True)
@@ -93,12 +102,14 @@ class Frontend:
 
     Attributes
     ----------
-    y : np.ndarray [shape=(n,)]
+    y : np.ndarray [shape=(n,), dtype=float32]
         The (possibly repeat-padded) 16-kHz samples analysed.
-    power : np.ndarray [shape=(1 + N_FFT // 2, t)]
-        STFT power spectrogram.
-    mel : np.ndarray [shape=(N_MELS, t)]
-        Mel power spectrogram (Slaney mel, librosa defaults).
+    power : np.ndarray [shape=(1 + N_FFT // 2, t), dtype=float32]
+        STFT power spectrogram, :func:`mgc_core.features.stft_power` of ``y``;
+        ``t = 1 + n // HOP``.
+    mel : np.ndarray [shape=(N_MELS, t), dtype=float32]
+        Mel power spectrogram (Slaney mel, librosa defaults),
+        :func:`mgc_core.features.mel_power` of ``power``.
     n_segments : int
         Number of segments on the grid (at least 1).
     """
@@ -110,8 +121,11 @@ class Frontend:
 
     @property
     def logmel(self) -> np.ndarray:
-        """musicnn's input, ``log10(1 + 10000 mel)``, shape ``(t, N_MELS)``, float32."""
-        return np.log10(1.0 + LOG_GAIN * self.mel.T).astype(np.float32)
+        """musicnn's input, ``log10(1 + 10000 mel)``, shape ``(t, N_MELS)``, float32.
+
+        :func:`mgc_core.features.log_mel` of :attr:`mel`, frames first.
+        """
+        return features.log_mel(M=self.mel, sr=SR, gain=LOG_GAIN).T
 
     def segments(self, frames_by_feature: np.ndarray) -> np.ndarray:
         """Cut a ``(t, f)`` array into ``(n_segments, SEGMENT_FRAMES, f)`` segments."""
@@ -158,23 +172,24 @@ def analyse(y: np.ndarray, *, sr: int = SR) -> Frontend:
     >>> front.n_segments, front.logmel.shape[1]
     (3, 96)
     """
-    import librosa
-
     if sr != SR:
         raise ParameterError(f"the models' front end needs {SR} Hz audio; got {sr} Hz: "
                              "resample with to_model_rate(samples, sr) first.")
     y = np.asarray(y, dtype=np.float32)
     if y.ndim != 1 or y.size == 0:
-        raise ParameterError(f"y must be non-empty mono audio; got shape {y.shape}.")
+        raise ParameterError(f"y must be non-empty mono audio, a 1-D array of samples; got "
+                             f"shape {y.shape} (mix channels down first, e.g. y.mean(axis=0)).")
     if not np.all(np.isfinite(y)):
-        raise ParameterError("y contains NaN or infinite samples.")
+        raise ParameterError("y contains NaN or infinite samples (clean it with "
+                             "np.nan_to_num(y)).")
     if y.size < SEGMENT_SAMPLES:  # shorter than one segment: repeat-pad, as musicnn does
         y = np.tile(y, int(np.ceil(SEGMENT_SAMPLES / y.size)))[:SEGMENT_SAMPLES]
-    power = np.abs(librosa.stft(y, n_fft=N_FFT, hop_length=HOP)) ** 2
-    mel = librosa.feature.melspectrogram(S=power, sr=SR, n_mels=N_MELS)
-    n_segments = max(1, power.shape[1] // SEGMENT_FRAMES)
-    return Frontend(y=y, power=power.astype(np.float32), mel=mel.astype(np.float32),
-                    n_segments=n_segments)
+    s = SETTINGS
+    power = features.stft_power(y, sr=s.sr, n_fft=s.n_fft, hop_length=s.hop_length)
+    mel = features.mel_power(S=power, sr=s.sr, n_fft=s.n_fft, hop_length=s.hop_length,
+                             n_mels=s.n_mels)
+    n_segments = max(1, power.shape[1] // s.segment_frames)
+    return Frontend(y=y, power=power, mel=mel, n_segments=n_segments)
 
 
 def analyse_audio(audio) -> Frontend:  # noqa: ANN001 - mgc_core.audio.Audio

@@ -2,28 +2,34 @@
 
 Frame-level features are computed **once** over the whole clip from the shared
 front end (:class:`~mgc_core.models.frontend.Frontend`: its STFT power and mel
-spectrogram at 16 kHz, hop 256), then summarised segment by segment (187 frames,
-the shared grid) by their mean and standard deviation; no STFT is recomputed.
+spectrogram at 16 kHz, hop 256), by the feature functions of the Audio features
+page (:mod:`mgc_core.features`) given those spectrograms, then summarised segment
+by segment (187 frames, the shared grid) by their mean and standard deviation; no
+STFT is recomputed. :func:`frame_features` gives the frame-level rows.
 
 Feature vector of a segment (:data:`FEATURE_NAMES`, 91 values, float32):
 
 - ``[0:45]`` the **means** over the segment's frames of the 45 frame-level rows of
   :data:`FRAME_ROWS`, in this order:
 
-  - ``mfcc01`` .. ``mfcc20``: MFCCs of ``power_to_db(mel)``;
-  - ``chroma_C`` .. ``chroma_B``: chroma of the STFT power (``tuning=0``);
-  - ``centroid``, ``bandwidth``, ``rolloff`` (Hz), ``flatness`` of the magnitude
-    ``sqrt(power)``;
-  - ``zcr``: zero-crossing rate of the samples, frames of 512 and hop 256, aligned
-    with the STFT frames;
-  - ``rms``: RMS level, from the magnitude;
-  - ``contrast1`` .. ``contrast7``: spectral contrast (dB) of the magnitude in the
+  - ``mfcc01`` .. ``mfcc20``: :func:`~mgc_core.features.mfcc` of the mel
+    (``M=mel``: the DCT of ``power_to_db(mel)``, floored 80 dB below the loudest
+    value of the segments' frames);
+  - ``chroma_C`` .. ``chroma_B``: :func:`~mgc_core.features.chroma` of the STFT
+    power (``S=power``, ``tuning=0``);
+  - ``centroid``, ``bandwidth``, ``rolloff`` (Hz), ``flatness``, ``zcr``, ``rms``
+    and ``contrast1`` .. ``contrast7``: :func:`~mgc_core.features.spectral_features`
+    of the samples and the STFT power (``S=power``), frames of 512 and hop 256:
+    the spectral ones of the magnitude ``sqrt(power)``, ``rms`` from the spectrum
+    (``rms_from="spectrum"``: of the Hann-windowed frame), the contrast in the
     bands of :func:`mgc_core.features.contrast_band_edges` at 16 kHz;
 
 - ``[45:90]`` the **standard deviations** of the same 45 rows, same order
   (names ending ``_std``);
-- ``[90]`` ``tempo``: the segment's tempo (BPM) by :func:`librosa.feature.tempo` on
-  the onset strength of the segment's mel spectrogram.
+- ``[90]`` ``tempo``: the segment's tempo (BPM) by :func:`librosa.feature.tempo`
+  (autocorrelation over the segment's 2.992 s) on the onset strength of
+  ``power_to_db(mel)``. This is not :func:`mgc_core.features.tempo_beats`, which
+  tracks beats over a whole window.
 
 The classifier is a :class:`~sklearn.pipeline.Pipeline` of a
 :class:`~sklearn.preprocessing.StandardScaler` and a
@@ -48,6 +54,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from mgc_core import features
 from mgc_core.errors import ParameterError
 from mgc_core.models._sklearn_common import (
     INNER_FOLDS,
@@ -57,7 +64,7 @@ from mgc_core.models._sklearn_common import (
     _check_Xy,
     inner_splits,
 )
-from mgc_core.models.frontend import HOP, N_FFT, SEGMENT_SECONDS, SR, Frontend
+from mgc_core.models.frontend import HOP, N_FFT, SEGMENT_FRAMES, SEGMENT_SECONDS, SR, Frontend
 
 __all__ = [
     "FRAME_ROWS",
@@ -66,18 +73,20 @@ __all__ = [
     "K_GRID",
     "WEIGHTS_GRID",
     "KNNModel",
+    "frame_features",
     "segment_features",
 ]
 
 N_MFCC = 20
-_PITCH = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
-_CONTRAST_BANDS = 6  # six octaves above fmin, plus the band below: 7 rows
+#: The frame-level rows of :func:`mgc_core.features.spectral_features` used, in order.
+_SHAPE_ROWS = ("centroid", "bandwidth", "rolloff", "flatness", "zcr", "rms")
+_N_CONTRAST = len(features.contrast_band_edges(sr=SR)) - 1  # 7 bands
 #: The 45 frame-level rows summarised per segment, in order.
 FRAME_ROWS: tuple[str, ...] = (
     tuple(f"mfcc{i:02d}" for i in range(1, N_MFCC + 1))
-    + tuple(f"chroma_{p}" for p in _PITCH)
-    + ("centroid", "bandwidth", "rolloff", "flatness", "zcr", "rms")
-    + tuple(f"contrast{i}" for i in range(1, _CONTRAST_BANDS + 2))
+    + tuple(f"chroma_{p}" for p in features.PITCH_CLASSES)
+    + _SHAPE_ROWS
+    + tuple(f"contrast{i}" for i in range(1, _N_CONTRAST + 1))
 )
 #: Names of the 91 values of a segment's feature vector, in order.
 FEATURE_NAMES: tuple[str, ...] = (
@@ -98,6 +107,57 @@ KNN_TRUSTED: tuple[str, ...] = (
 
 
 # --------------------------------------------------------------------------- features
+
+
+def _check_front(front: Frontend) -> None:
+    if not isinstance(front, Frontend):
+        raise ParameterError(
+            f"front must be a Frontend; got {type(front).__name__}: "
+            "make one with mgc_core.models.frontend.analyse(y)."
+        )
+
+
+def frame_features(front: Frontend) -> np.ndarray:
+    """The 45 frame-level rows of a clip, over the frames of its segments.
+
+    Computed by :mod:`mgc_core.features` from the front end's spectrograms (see
+    the module docstring): what :func:`segment_features` summarises.
+
+    Parameters
+    ----------
+    front : Frontend
+        The clip's shared spectrograms, from :func:`mgc_core.models.frontend.analyse`.
+
+    Returns
+    -------
+    np.ndarray [shape=(45, front.n_segments * 187), dtype=float64]
+        Rows named by :data:`FRAME_ROWS` (the MFCCs, chroma, flatness and RMS are
+        float32 values; the others are not rounded to float32).
+
+    Examples
+    --------
+    >>> import librosa
+    >>> from mgc_core.models.frontend import analyse
+    >>> frame_features(analyse(librosa.tone(440, sr=16000, duration=7.0))).shape
+    (45, 374)
+    """
+    _check_front(front)
+    n_frames = front.n_segments * SEGMENT_FRAMES
+    # The segments' frames only (a trailing part is dropped): the 80-dB floors of
+    # the MFCCs and of the contrast are relative to the loudest of these frames.
+    power, mel = front.power[:, :n_frames], front.mel[:, :n_frames]
+    # float64: the summary statistics are taken over unrounded values.
+    shape = features.spectral_features(
+        front.y, sr=SR, S=power, n_fft=N_FFT, hop_length=HOP, rms_from="spectrum", dtype=float
+    )
+    return np.concatenate(
+        [
+            features.mfcc(M=mel, sr=SR, n_mfcc=N_MFCC),
+            features.chroma(S=power, sr=SR, n_fft=N_FFT, hop_length=HOP, tuning=0.0),
+            np.stack([shape[row] for row in _SHAPE_ROWS]),
+            shape["contrast"],
+        ]
+    )
 
 
 def segment_features(front: Frontend) -> np.ndarray:
@@ -122,39 +182,15 @@ def segment_features(front: Frontend) -> np.ndarray:
     """
     import librosa
 
-    from mgc_core.features import contrast_band_edges
-
-    if not isinstance(front, Frontend):
-        raise ParameterError(
-            f"front must be a Frontend; got {type(front).__name__}: "
-            "make one with mgc_core.models.frontend.analyse(y)."
-        )
-    spec = librosa.feature
-    n_frames = front.n_segments * 187
-    power = front.power[:, :n_frames]
-    mel = front.mel[:, :n_frames]
-    magnitude = np.sqrt(power)
-    mel_db = librosa.power_to_db(mel)
-    rows = np.concatenate(
-        [
-            spec.mfcc(S=mel_db, n_mfcc=N_MFCC),
-            spec.chroma_stft(S=power, sr=SR, n_fft=N_FFT, tuning=0.0),
-            spec.spectral_centroid(S=magnitude, sr=SR, n_fft=N_FFT),
-            spec.spectral_bandwidth(S=magnitude, sr=SR, n_fft=N_FFT),
-            spec.spectral_rolloff(S=magnitude, sr=SR, n_fft=N_FFT),
-            spec.spectral_flatness(S=magnitude),
-            spec.zero_crossing_rate(front.y, frame_length=N_FFT, hop_length=HOP)[:, :n_frames],
-            spec.rms(S=magnitude, frame_length=N_FFT),
-            spec.spectral_contrast(
-                S=magnitude, sr=SR, n_fft=N_FFT, fmin=float(contrast_band_edges(sr=SR)[1]),
-                n_bands=_CONTRAST_BANDS,
-            ),
-        ]
-    )  # (45, n_frames)
+    rows = frame_features(front)  # (45, n_frames), float64
     segs = front.segments(rows.T)  # (n_segments, 187, 45)
+    n_frames = rows.shape[1]
+    mel_db = librosa.power_to_db(front.mel[:, :n_frames])
     onset = librosa.onset.onset_strength(S=mel_db, sr=SR, hop_length=HOP)
     onset = onset[:n_frames].reshape(front.n_segments, -1)  # one envelope per segment
-    tempo = spec.tempo(onset_envelope=onset, sr=SR, hop_length=HOP, ac_size=SEGMENT_SECONDS)
+    tempo = librosa.feature.tempo(
+        onset_envelope=onset, sr=SR, hop_length=HOP, ac_size=SEGMENT_SECONDS
+    )
     out = np.concatenate([segs.mean(axis=1), segs.std(axis=1), tempo.reshape(-1, 1)], axis=1)
     return out.astype(np.float32)
 

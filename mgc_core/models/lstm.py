@@ -1,10 +1,10 @@
 """A small recurrent network on 3-s MFCC sequences, trained from scratch.
 
 Input (:meth:`LSTMModel.inputs`): from the shared front end's mel spectrogram
-(computed once per clip), 20 MFCCs of ``librosa.power_to_db(mel)``
-(``librosa.feature.mfcc(S=..., n_mfcc=20)``), their deltas and delta-deltas
-(``librosa.feature.delta``, width 9, over the whole clip), stacked per frame and cut
-into the shared segments: ``(n_segments, 187, 60)`` float32, columns
+(computed once per clip), :func:`mgc_core.features.mfcc` with ``M=mel``: 20 MFCCs
+of ``librosa.power_to_db(mel)``, their deltas and delta-deltas (width 9, over the
+whole clip), the Audio features page's MFCCs at the models' settings, stacked per
+frame and cut into the shared segments: ``(n_segments, 187, 60)`` float32, columns
 ``[mfcc_1..20, delta_1..20, delta2_1..20]``.
 
 Architecture (:func:`build_model`, Keras model ``"mgc_lstm"``):
@@ -54,6 +54,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
+from mgc_core import features
 from mgc_core.genres import GENRES
 from mgc_core.models._keras_common import (
     NORM_LAYER,
@@ -62,7 +63,7 @@ from mgc_core.models._keras_common import (
     mixup,
     roll_time,
 )
-from mgc_core.models.frontend import N_MELS, SEGMENT_FRAMES, Frontend
+from mgc_core.models.frontend import N_MELS, SEGMENT_FRAMES, SR, Frontend
 
 if TYPE_CHECKING:  # pragma: no cover
     import keras
@@ -93,6 +94,9 @@ TIME_MASKS, TIME_MASK_WIDTH = 2, 20
 def mfcc_sequence(front: Frontend) -> np.ndarray:
     """MFCCs, deltas and delta-deltas of a clip, frame by frame.
 
+    :func:`mgc_core.features.mfcc` of the front end's mel spectrogram
+    (``M=front.mel``, ``n_mfcc=20``, ``deltas=True``), frames first.
+
     Parameters
     ----------
     front : Frontend
@@ -102,12 +106,7 @@ def mfcc_sequence(front: Frontend) -> np.ndarray:
     np.ndarray [shape=(t, 60)], float32
         ``[mfcc_1..20, delta_1..20, delta2_1..20]`` per frame.
     """
-    import librosa
-
-    mfcc = librosa.feature.mfcc(S=librosa.power_to_db(front.mel), n_mfcc=N_MFCC)
-    delta = librosa.feature.delta(mfcc)
-    delta2 = librosa.feature.delta(mfcc, order=2)
-    return np.concatenate([mfcc, delta, delta2]).T.astype(np.float32)
+    return features.mfcc(M=front.mel, sr=SR, n_mfcc=N_MFCC, deltas=True).T
 
 
 def build_model(input_shape: tuple[int, int] = INPUT_SHAPE,
