@@ -25,7 +25,8 @@ pages = [
         "pages/audio_features.py", title="Audio features", icon=":material/graphic_eq:",
         url_path="features",
     ),
-    st.Page("pages/models.py", title="Models", icon=":material/leaderboard:", url_path="evaluation"),
+    st.Page("pages/models.py", title="Models", icon=":material/leaderboard:",
+            url_path="evaluation"),
     st.Page("pages/dataset.py", title="Dataset", icon=":material/dataset:", url_path="explore"),
     st.Page("pages/about.py", title="About", icon=":material/info:", url_path="info"),
 ]

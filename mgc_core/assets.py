@@ -6,9 +6,11 @@ is verified against the manifest before it is loaded (:func:`verify`): a missing
 unlisted, altered (one byte changed, added or cut) file raises
 :class:`~mgc_core.errors.AssetError` naming the file and the command that rebuilds it.
 Every reader of a bundled file verifies it first: :func:`mgc_core.analysis.classify.load_model`
-(models), :func:`mgc_core.models.transfer.embedding_networks` (the musicnn networks),
-:func:`mgc_core.evaluation.read_evaluation`, :func:`mgc_core.explore.maps.read_map`, and
-the About page for ``models/MUSICNN_LICENSE.md``.
+(every file of a model), :func:`mgc_core.models.transfer.embedding_networks` (the musicnn
+networks), :func:`mgc_core.evaluation.read_evaluation`, :func:`mgc_core.explore.maps.read_map`,
+and the About page for ``models/MUSICNN_LICENSE.md``. None of them caches what it read:
+a caller that needs a file many times keeps what it loaded (the app caches it, keyed by
+the sha256 the manifest lists, :func:`listed_sha256`).
 
 Settings
 --------
@@ -28,6 +30,7 @@ import hashlib
 import json
 import os
 import platform
+from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -43,6 +46,7 @@ __all__ = [
     "rebuild_command",
     "verify",
     "read_verified",
+    "listed_sha256",
     "record",
     "library_versions",
 ]
@@ -166,6 +170,38 @@ def read_verified(path: str | os.PathLike, *, root: str | os.PathLike | None = N
     return content  # type: ignore[return-value]
 
 
+def listed_sha256(
+    names: Sequence[str], *, root: str | os.PathLike | None = None
+) -> tuple[str | None, ...]:
+    """The sha256 the manifest lists for each asset, without reading the assets themselves.
+
+    A key for caching what is loaded from the files: it changes when an asset is
+    rebuilt (and recorded). It vouches for nothing: load through :func:`verify` or
+    :func:`read_verified`, which check the files' bytes.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Asset names relative to the assets folder, e.g. ``["models/knn.skops"]``.
+    root : path-like, optional
+        The assets folder holding ``manifest.json``; defaults to :data:`ASSETS_DIR`
+        (read when called).
+
+    Returns
+    -------
+    tuple of (str or None)
+        One per name, ``None`` for a name the manifest does not list.
+
+    Raises
+    ------
+    AssetError
+        If the manifest is unreadable.
+    """
+    root = Path(root) if root is not None else ASSETS_DIR
+    files = read_manifest(root / MANIFEST)["files"]
+    return tuple((files.get(name) or {}).get("sha256") for name in names)
+
+
 def _check(path: Path, root: str | os.PathLike | None, *, content: bytes | None) -> None:
     """Raise AssetError unless ``path`` (or ``content``, its bytes) matches the manifest."""
     root = Path(root) if root is not None else ASSETS_DIR
@@ -238,7 +274,7 @@ def record(
     """
     root = Path(root) if root is not None else ASSETS_DIR
     manifest = read_manifest(root / MANIFEST)
-    now = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+    now = _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
     versions = library_versions()
     for p in paths:
         p = Path(p)

@@ -218,38 +218,44 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _cmd_classify(args: argparse.Namespace) -> int:
-    """Classify audio files with the bundled models."""
+    """Classify audio files with the bundled models (loaded once for all the files)."""
     import json
 
-    from mgc_core.analysis.classify import classify
+    from mgc_core.analysis.classify import classify, load_models
+    from mgc_core.analysis.rows import to_json_dict
     from mgc_core.audio import load_audio
-    from mgc_core.genres import GENRES
     from mgc_core.models.frontend import SR
 
+    models = load_models(args.models)  # a missing or altered model stops the run at once
     failed = False
     results = []
     for file in args.files:
         try:
-            result = classify(load_audio(file, sr=SR), models=args.models)
+            result = classify(load_audio(file, sr=SR), loaded=models)
         except AssetError:
-            raise  # a missing or altered model fails every file: stop at once
+            raise  # e.g. the ensemble's weights: they fail every file, stop at once
         except MGCError as err:
             print(f"error: {file}: {err}", file=sys.stderr)
             failed = True
             continue
         if args.json:
-            results.append(result.to_dict(file=str(file)))
-            continue
-        print(f"{file} ({result.duration_s:.1f} s, {len(result.segment_times)} segments)")
-        for name, r in result.models.items():
-            tops = ", ".join(f"{g} {p:.2f}" for g, p in r.top(3))
-            print(f"  {name:<9} {tops}   ({r.seconds:.2f} s)")
-        order = result.ensemble.argsort()[::-1][:3]
-        tops = ", ".join(f"{GENRES[i]} {result.ensemble[i]:.2f}" for i in order)
-        print(f"  {'ensemble':<9} {tops}")
+            results.append(to_json_dict(result, file=str(file)))
+        else:
+            _print_result(result, file=str(file))
     if args.json:
         print(json.dumps(results, indent=1))
     return 2 if failed else 0
+
+
+def _print_result(result, *, file: str) -> None:  # noqa: ANN001 - classify.Result
+    """Each model's and the ensemble's three most probable genres (and the model's time)."""
+    from mgc_core.analysis.rows import top_rows
+
+    print(f"{file} ({result.duration_s:.1f} s, {len(result.segment_times)} segments)")
+    for row in top_rows(result, k=3):
+        tops = ", ".join(f"{g} {p:.2f}" for g, p in row["top"])
+        took = "" if row["seconds"] is None else f"   ({row['seconds']:.2f} s)"
+        print(f"  {row['model']:<9} {tops}{took}")
 
 
 def _cmd_map(args: argparse.Namespace) -> int:

@@ -73,7 +73,7 @@ wave_fig.add_vrect(x0=start_s, x1=end_s, fillcolor="#88CCEE", opacity=0.25, line
 st.plotly_chart(wave_fig, key="fig_waveform")
 st.caption(EXPLAIN["waveform"])
 
-wkey = f"{audio.key}:{start_s:.2f}-{end_s:.2f}"
+wkey = analysis.Window(audio.key, start_s, end_s)
 w = analysis.clip(wkey, y, sr, start_s, end_s)
 
 

@@ -134,6 +134,20 @@ def test_rebuild_command_is_the_manifest_entry_s(copy_root):
     assert assets.rebuild_command(name, root=root) == entry["command"]
 
 
+def test_listed_sha256_reads_the_manifest_not_the_files(copy_root, monkeypatch):
+    """The app's cache key for a loaded asset: it follows the manifest, vouches for nothing."""
+    root, target = copy_root
+    name = target.relative_to(root).as_posix()
+    listed = assets.read_manifest(root / "manifest.json")["files"][name]["sha256"]
+    assert assets.listed_sha256([name, "models/absent.skops"], root=root) == (listed, None)
+    target.write_bytes(target.read_bytes() + b"\0")  # altered: verify refuses it, the key stays
+    monkeypatch.setattr(assets, "ASSETS_DIR", root)
+    assert assets.listed_sha256([name]) == (listed,)
+    assets.record([target], command="rebuilt", data="x", root=root)  # rebuilt: a new key
+    assert assets.listed_sha256([name]) == (assets.sha256_file(target),) != (listed,)
+    assert assets.listed_sha256([name], root=root / "nowhere") == (None,)
+
+
 REPO = Path(__file__).resolve().parents[1]
 
 

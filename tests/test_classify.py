@@ -3,7 +3,9 @@ real bundled models when they are present."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import pickle
 from pathlib import Path
 from typing import ClassVar
 
@@ -16,7 +18,7 @@ from mgc_core.analysis import classify
 from mgc_core.audio import Audio
 from mgc_core.errors import AssetError, ParameterError
 from mgc_core.genres import GENRES
-from mgc_core.models import MODEL_NAMES
+from mgc_core.models import MODEL_NAMES, registry
 from mgc_core.models.base import GenreModel
 from mgc_core.models.frontend import SEGMENT_SECONDS
 
@@ -89,16 +91,22 @@ def write_fake_ensemble(root: Path, weights=FAKE_WEIGHTS) -> None:  # noqa: ANN0
     ev.write_evaluation(record, assets_dir=root)
 
 
+def use_fakes(monkeypatch) -> None:
+    """Route model names to the fakes: their classes, and one file each in the registry."""
+    monkeypatch.setattr(mgc_core.models, "model_class", lambda name: FAKES[name])
+    for name in MODEL_NAMES:
+        monkeypatch.setitem(registry.MODELS, name, dataclasses.replace(
+            registry.MODELS[name], files=(FAKES[name].file_name,)))
+
+
 @pytest.fixture()
 def fakes(monkeypatch, tmp_path) -> Path:
     """Route model names to the fakes and bundle them in a tmp assets folder (the default)."""
-    monkeypatch.setattr(mgc_core.models, "model_class", lambda name: FAKES[name])
+    use_fakes(monkeypatch)
     monkeypatch.setattr(assets, "ASSETS_DIR", tmp_path)
-    classify.clear_cache()
     ConstantModel.loads = 0
     ConstantModel.fronts.clear()
-    yield make_fake_assets(tmp_path)
-    classify.clear_cache()
+    return make_fake_assets(tmp_path)
 
 
 def _audio(seconds: float = 7.0) -> Audio:
@@ -150,11 +158,91 @@ def test_result_is_frozen(fakes):
         result.models["cnn"] = result.models["knn"]  # type: ignore[index]
 
 
-def test_models_load_once_per_process(fakes):
+def test_nothing_is_cached_between_calls(fakes):
+    """The library keeps no cache: each load reads the files again (callers keep models)."""
     classify.classify(_audio(), models=("knn", "cnn"))
     classify.classify(_audio(), models=("knn", "cnn", "lstm"))
-    assert ConstantModel.loads == 3
-    assert classify.load_model("knn") is classify.load_model("knn")
+    assert ConstantModel.loads == 5
+    assert classify.load_model("knn") is not classify.load_model("knn")
+
+
+def test_loaded_models_are_used_and_not_read_again(fakes):
+    models = classify.load_models(("knn", "cnn"))
+    assert list(models) == ["knn", "cnn"] and ConstantModel.loads == 2
+    first = classify.classify(_audio(), loaded=models)
+    again = classify.classify(_audio(4.0), loaded=models)
+    assert ConstantModel.loads == 2  # models loaded once, for both clips
+    assert list(first.models) == list(again.models) == ["knn", "cnn"]
+    assert dict(first.ensemble_weights) == pytest.approx({"knn": 1 / 3, "cnn": 2 / 3})
+    # A model asked for but not given is loaded for that call; the order is `models`'.
+    result = classify.classify(_audio(), models=("lstm", "knn"), loaded=models)
+    assert list(result.models) == ["lstm", "knn"] and ConstantModel.loads == 3
+    same = classify.classify(_audio(), models=("knn", "cnn"))
+    for name in ("knn", "cnn"):
+        np.testing.assert_array_equal(first.models[name].probabilities,
+                                      same.models[name].probabilities)
+
+
+def test_loaded_models_with_unknown_names_are_refused(fakes):
+    with pytest.raises(ParameterError, match="Unknown model"):
+        classify.classify(_audio(), loaded={"nope": object()})
+
+
+def test_an_altered_model_is_refused_at_each_load(fakes):
+    """What was loaded stays usable; a later load of the altered file is refused."""
+    models = classify.load_models(("cnn",))
+    path = fakes / "models" / "cnn.json"
+    path.write_text(path.read_text().replace("0.02", "0.03", 1))
+    assert classify.classify(_audio(), loaded=models).models["cnn"].genre == GENRES[1]
+    with pytest.raises(AssetError, match="has been altered"):
+        classify.load_models(("cnn",))
+
+
+def test_model_checksums_are_the_manifest_s(fakes):
+    manifest = assets.read_manifest()["files"]
+    assert classify.model_checksums("knn") == (manifest["models/knn.json"]["sha256"],)
+    (fakes / "models" / "knn.json").write_text("[]")  # read from the manifest, not the file
+    assert classify.model_checksums("knn") == (manifest["models/knn.json"]["sha256"],)
+    assert classify.model_checksums("knn", assets_dir=fakes / "elsewhere") == (None,)
+
+
+def test_a_model_s_other_files_are_verified_first_and_handed_to_it(fakes, monkeypatch):
+    """As the transfer model's musicnn networks: checked bytes in, nothing loaded if altered."""
+    extra = fakes / "models" / "extra.bin"
+    extra.write_bytes(b"network")
+    assets.record([extra], command="make extra", data="fake", root=fakes)
+    monkeypatch.setitem(registry.MODELS, "knn", dataclasses.replace(
+        registry.MODELS["knn"], files=("knn.json", "extra.bin")))
+    given = []
+    monkeypatch.setattr(FAKES["knn"], "load_parts",
+                        lambda self, contents: given.append(dict(contents)) or self, raising=False)
+    assert isinstance(classify.load_model("knn"), FAKES["knn"])
+    assert given == [{"extra.bin": b"network"}] and ConstantModel.loads == 1
+    manifest = assets.read_manifest()["files"]
+    assert classify.model_checksums("knn") == (manifest["models/knn.json"]["sha256"],
+                                               manifest["models/extra.bin"]["sha256"])
+    extra.write_bytes(b"altered")
+    with pytest.raises(AssetError, match="assets/models/extra.bin has been altered"):
+        classify.load_model("knn")
+    assert ConstantModel.loads == 1 and len(given) == 1  # refused before anything was loaded
+
+
+def test_result_pickles_and_stays_read_only(fakes):
+    """The app's st.cache_data pickles results: a copy is equal and as immutable."""
+    result = classify.classify(_audio(7.0), models=("knn", "transfer"))
+    copy = pickle.loads(pickle.dumps(result))
+    assert copy.to_dict(file="a") == result.to_dict(file="a")
+    assert list(copy.models) == ["knn", "transfer"] and copy.genre == result.genre
+    with pytest.raises(ValueError):
+        copy.ensemble[0] = 1.0
+    with pytest.raises(ValueError):
+        copy.segment_times[0, 0] = 1.0
+    with pytest.raises(ValueError):
+        copy.models["knn"].segment_probabilities[0, 0] = 1.0
+    with pytest.raises(TypeError):
+        copy.models["cnn"] = copy.models["knn"]  # type: ignore[index]
+    with pytest.raises(TypeError):
+        copy.ensemble_weights["cnn"] = 1.0  # type: ignore[index]
 
 
 def test_to_dict_matches_the_cli_json(fakes):
@@ -219,7 +307,6 @@ def test_real_bundled_models():
     names = _bundled()
     if not names:
         pytest.skip("no trained model is bundled yet: run `python -m mgc_core train --gtzan DIR`")
-    classify.clear_cache()
     result = classify.classify(_audio(7.0), models=names)
     for name in names:
         p = result.models[name].probabilities

@@ -7,10 +7,9 @@ import json
 import numpy as np
 import pytest
 import soundfile as sf
-from test_classify import FAKES, make_fake_assets
+from test_classify import ConstantModel, make_fake_assets, use_fakes
 from test_training import FakeModel, make_tiny_gtzan
 
-import mgc_core.models
 from mgc_core import assets
 from mgc_core.analysis import classify
 from mgc_core.cli import main
@@ -20,11 +19,10 @@ from mgc_core.models import MODEL_NAMES
 
 @pytest.fixture()
 def fake_assets(monkeypatch, tmp_path):
-    monkeypatch.setattr(mgc_core.models, "model_class", lambda name: FAKES[name])
+    use_fakes(monkeypatch)
     monkeypatch.setattr(assets, "ASSETS_DIR", tmp_path / "assets")
-    classify.clear_cache()
-    yield make_fake_assets(tmp_path / "assets")
-    classify.clear_cache()
+    ConstantModel.loads = 0
+    return make_fake_assets(tmp_path / "assets")
 
 
 @pytest.fixture()
@@ -49,15 +47,16 @@ def test_classify_json_shape_and_exit_2_for_a_bad_file(fake_assets, wavs, capsys
     assert "bad.wav" in err and "error:" in err
     results = json.loads(out)
     assert [r["file"] for r in results] == [str(good[0]), str(good[1])]
-    for r, n_segments in zip(results, (1, 2)):
+    for r, n_segments in zip(results, (1, 2), strict=True):
         assert r["duration_s"] == pytest.approx(float(r["duration_s"]))
         assert set(r["models"]) == set(MODEL_NAMES)
-        for name, m in r["models"].items():
+        for m in r["models"].values():
             assert m["genre"] in GENRES
             assert list(m["probabilities"]) == list(GENRES)
             assert len(m["segments"]) == n_segments
             assert set(m["segments"][0]) == {"start_s", "end_s", "probabilities"}
         assert r["ensemble"]["genre"] in GENRES
+    assert ConstantModel.loads == len(MODEL_NAMES)  # loaded once for the run, not per file
 
 
 def test_classify_text_output(fake_assets, wavs, capsys):
@@ -66,12 +65,16 @@ def test_classify_text_output(fake_assets, wavs, capsys):
     out = capsys.readouterr().out
     assert "good1.wav" in out and "knn" in out and "ensemble" in out and "lstm" not in out
     assert "blues 0.8" in out  # the fake knn favours blues
+    lines = out.splitlines()
+    assert lines[0].endswith("good1.wav (7.0 s, 2 segments)")
+    assert [line.split()[0] for line in lines[1:]] == ["knn", "cnn", "ensemble"]
+    assert lines[1].startswith("  knn       blues 0.82, ") and lines[1].endswith(" s)")
+    assert ConstantModel.loads == 2
 
 
 def test_classify_without_bundled_models_exits_2(monkeypatch, tmp_path, wavs, capsys):
-    monkeypatch.setattr(mgc_core.models, "model_class", lambda name: FAKES[name])
+    use_fakes(monkeypatch)
     monkeypatch.setattr(assets, "ASSETS_DIR", tmp_path / "empty")
-    classify.clear_cache()
     good, _ = wavs
     assert main(["classify", str(good[0])]) == 2
     assert "python -m mgc_core train" in capsys.readouterr().err

@@ -11,11 +11,13 @@ import os
 import numpy as np
 import pytest
 
+from mgc_core import assets
 from mgc_core.errors import AssetError, ParameterError
 from mgc_core.genres import GENRES
 from mgc_core.models import model_class
 from mgc_core.models import musicnn as mn
 from mgc_core.models.frontend import SR, analyse
+from mgc_core.models.musicnn_lite import LITE_FILES, bundled_lite_path
 from mgc_core.models.transfer import (
     EMBEDDING_PARTS,
     N_EMBEDDING,
@@ -62,9 +64,19 @@ def test_inputs_on_a_synthetic_clip():
     t = np.arange(10 * SR) / SR
     y = (0.3 * np.sin(2 * np.pi * 440 * t) * (1 + np.sin(2 * np.pi * 2 * t))).astype(np.float32)
     front = analyse(y)
-    X = TransferModel().inputs(front)
+    model = TransferModel()
+    X = model.inputs(front)
     assert X.shape == (3, 500) and X.dtype == np.float32 and np.all(np.isfinite(X))
-    assert all(a is b for a, b in zip(embedding_networks(), embedding_networks()))
+    # The model loaded the bundled networks on first use and keeps them (no module cache).
+    networks = model.networks_
+    np.testing.assert_array_equal(model.inputs(front), X)
+    assert model.networks_ is networks and model.networks() is networks
+    # The same networks given as verified bytes (as load_model does) embed the same.
+    given = TransferModel().load_parts({
+        f: assets.read_verified(bundled_lite_path(w)) for w, f in LITE_FILES.items()})
+    np.testing.assert_array_equal(given.inputs(front), X)
+    fresh = embedding_networks()
+    assert fresh[0] is not networks[0]  # each call loads anew: callers keep what they load
     # The same as running musicnn's own input pipeline through the .keras networks
     # (TensorFlow), part by part: the LiteRT conversion changes nothing that matters.
     patches = mn.logmel_patches(mn.musicnn_logmel(y))
@@ -129,3 +141,15 @@ def test_bad_inputs(fitted, data):
         TransferModel().fit(X, y, clips=clips[:3])
     with pytest.raises(ParameterError, match="Frontend"):
         TransferModel().inputs(np.zeros((10, 96)))
+    with pytest.raises(ParameterError, match="musicnn_mtt.tflite"):
+        TransferModel().load_parts({"musicnn_msd.tflite": b"x"})
+
+
+def test_the_head_file_holds_no_network(fitted, tmp_path):
+    """The networks a model holds are not saved with its head (they are bundled apart)."""
+    fitted.networks_ = ("not", "saved")
+    try:
+        fitted.save(tmp_path / TransferModel.file_name)
+    finally:
+        del fitted.networks_
+    assert not hasattr(TransferModel.load(tmp_path / TransferModel.file_name), "networks_")

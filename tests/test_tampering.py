@@ -10,7 +10,8 @@ command that rebuilds it (the manifest entry's ``command``):
 file                       loader
 =========================  ====================================================
 ``models/<model file>``    :func:`mgc_core.analysis.classify.load_model`
-``models/musicnn_*.tflite`` :func:`mgc_core.models.transfer.embedding_networks`
+``models/musicnn_*.tflite`` :func:`mgc_core.analysis.classify.load_model` of the transfer
+                           model, and :func:`mgc_core.models.transfer.embedding_networks`
 ``evaluation/*.json``      :func:`mgc_core.evaluation.read_evaluation`
 ``maps/gtzan_map.json``    :func:`mgc_core.explore.maps.read_map`
 anything else              :func:`mgc_core.assets.verify` (the About page's licence)
@@ -26,10 +27,9 @@ library is imported (tested in a subprocess in tests/test_assets.py and here thr
 CLI); in this process the tests patch ``assets.ASSETS_DIR`` itself, which every reader
 reads when called.
 
-Loaded models are cached per process (``mgc_core.analysis.classify._CACHE``, the musicnn
-networks in ``mgc_core.models.transfer._NETWORK_CACHE``): every test that can load one
-swaps in an empty cache for its duration, so nothing it loads, real or fake, reaches
-another test. The page caches (``ui/results.py``) are keyed by the assets folder.
+The library caches no loaded model: every load verifies the files again. The app's caches
+(``ui/results.py``) are keyed by the assets folder and the manifest's sha256, so what a test
+loads from its copy is never served for another folder.
 """
 
 from __future__ import annotations
@@ -46,7 +46,6 @@ from _apptest import ROOT, TIMEOUT, messages
 from streamlit.testing.v1 import AppTest
 
 from mgc_core import assets
-from mgc_core.analysis import classify
 from mgc_core.analysis.classify import load_model, model_path
 from mgc_core.errors import AssetError
 from mgc_core.evaluation import read_evaluation
@@ -75,25 +74,24 @@ def copy(tmp_path) -> Path:
 
 
 @pytest.fixture()
-def deserialised(monkeypatch) -> list[Path]:
-    """Isolated model caches, and model deserialisers that only record what they are given.
+def deserialised(copy, monkeypatch) -> list[Path]:
+    """Model deserialisers that only record what they are given.
 
     Returns the list of paths handed to a deserialiser: a tampered file must never be in it.
     """
     loaded: list[Path] = []
 
-    def fake_load(path):  # noqa: ANN001, ANN202
+    def fake_load(cls, path):  # noqa: ANN001, ANN202
         loaded.append(Path(path))
-        return object()
+        return cls()  # unfitted; the transfer model takes its networks' bytes (load_parts)
 
-    monkeypatch.setattr(classify, "_CACHE", {})
-    monkeypatch.setattr(transfer, "_NETWORK_CACHE", {})
     for name in MODEL_NAMES:
-        monkeypatch.setattr(model_class(name), "load", staticmethod(fake_load))
+        monkeypatch.setattr(model_class(name), "load", classmethod(fake_load))
+
     def fake_lite(content, **kwargs):  # noqa: ANN001, ANN003, ANN202
-        # LiteRT gets the verified bytes, not a path: record the file they came from.
+        # LiteRT gets the verified bytes, not a path: record the copy's file they came from.
         for name in sorted(NETWORK_FILES):
-            path = assets.ASSETS_DIR / name
+            path = copy / name
             if path.is_file() and path.read_bytes() == content:
                 loaded.append(path)
                 break
@@ -109,9 +107,8 @@ def _load(name: str, root: Path, monkeypatch) -> object:
     """Read ``name`` (relative to ``root``) with the loader the library uses for it."""
     if name in MODEL_OF_FILE:
         return load_model(MODEL_OF_FILE[name], assets_dir=root)
-    if name in NETWORK_FILES:  # the musicnn networks are found through assets.ASSETS_DIR
-        monkeypatch.setattr(assets, "ASSETS_DIR", root)
-        return transfer.embedding_networks()
+    if name in NETWORK_FILES:  # the transfer model's networks, loaded with its head
+        return load_model("transfer", assets_dir=root)
     if name.startswith("evaluation/"):
         return read_evaluation(Path(name).stem, assets_dir=root)
     if name == datamap.MAP_FILE:
@@ -134,12 +131,6 @@ def _unlist(root: Path, name: str) -> None:
     manifest = json.loads((root / assets.MANIFEST).read_text(encoding="utf-8"))
     del manifest["files"][name]
     (root / assets.MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-
-
-def _cached_from(root: Path) -> list[str]:
-    """Models cached from ``root`` (the app's background warm-up of another test may load
-    the bundled ones into the same cache meanwhile: only ``root``'s matter here)."""
-    return [key for key in classify._CACHE if key.endswith(f"@{root.resolve()}")]
 
 
 def _raised_in(info: pytest.ExceptionInfo) -> tuple[str, str]:
@@ -165,6 +156,26 @@ def test_the_intact_copy_passes_the_checks(copy, deserialised, monkeypatch):
             _load(name, copy, monkeypatch)
     wanted = {copy / n for n in FILES if n in MODEL_OF_FILE or n in NETWORK_FILES}
     assert set(deserialised) == wanted
+
+
+def test_the_transfer_model_holds_the_networks_of_its_folder(copy, deserialised):
+    """Loading the transfer model verifies its head and both networks, which it then holds."""
+    model = load_model("transfer", assets_dir=copy)
+    assert deserialised == [copy / "models/transfer_head.skops",
+                            *(copy / n for n in sorted(NETWORK_FILES))]
+    assert len(model.networks_) == 2 and model.networks() is model.networks_
+
+
+@pytest.mark.parametrize("name", sorted(NETWORK_FILES))
+def test_an_altered_network_stops_the_transfer_model_before_anything_loads(
+    copy, deserialised, name
+):
+    _rewrite(copy / name, "flipped byte")
+    with pytest.raises(AssetError, match=f"assets/{name} has been altered"):
+        load_model("transfer", assets_dir=copy)
+    with pytest.raises(AssetError, match=f"assets/{name} has been altered"):
+        transfer.embedding_networks(assets_dir=copy)
+    assert not deserialised  # not even the intact head
 
 
 @pytest.mark.parametrize("how", ["flipped byte", "appended byte", "truncated"])
@@ -244,7 +255,6 @@ def test_skops_with_an_untrusted_type_is_refused_though_its_checksum_passes(
     """The manifest vouches for the bytes, not their safety: the skops allow-list still holds."""
     import skops.io as sio
 
-    monkeypatch.setattr(classify, "_CACHE", {})
     path = model_path(model, assets_dir=copy)
     name = path.relative_to(copy).as_posix()
     sio.dump({"model": model, "format": 1, "pipeline": Untrusted(), "best_params": {}}, path)
@@ -255,7 +265,6 @@ def test_skops_with_an_untrusted_type_is_refused_though_its_checksum_passes(
         load_model(model, assets_dir=copy)
     assert f"{Untrusted.__module__}.{Untrusted.__qualname__}" in str(info.value)
     assert not Untrusted.ran
-    assert not _cached_from(copy)
 
 
 @pytest.mark.slow
@@ -263,7 +272,6 @@ def test_keras_with_a_lambda_layer_is_refused_though_its_checksum_passes(copy, m
     """Safe mode refuses a Lambda layer (arbitrary Python bytecode) in a bundled .keras."""
     keras = pytest.importorskip("keras")
 
-    monkeypatch.setattr(classify, "_CACHE", {})
     inputs = keras.Input(shape=(187, 96), name="logmel")
     x = keras.layers.Lambda(lambda t: t * 2.0, name="code")(inputs)
     outputs = keras.layers.Dense(10, activation="softmax")(keras.layers.Flatten()(x))
@@ -274,7 +282,6 @@ def test_keras_with_a_lambda_layer_is_refused_though_its_checksum_passes(copy, m
     with pytest.raises(AssetError, match="(?i)lambda") as info:
         load_model("cnn", assets_dir=copy)
     assert "could not be loaded safely" in str(info.value)
-    assert not _cached_from(copy)
 
 
 # --------------------------------------------------------------------------- the CLI
@@ -300,7 +307,6 @@ def app_on_copy(copy, monkeypatch):
     """Run one page alone, on the tampered copy (as MGC_ASSETS_DIR=<copy> would)."""
     monkeypatch.setattr(sys, "path", [str(ROOT), *sys.path])  # `ui` for the page run alone
     monkeypatch.setattr(assets, "ASSETS_DIR", copy)
-    monkeypatch.setattr(classify, "_CACHE", {})  # intact models loaded from the copy stay here
     monkeypatch.delenv("MGC_GTZAN_DIR", raising=False)
 
     def run(page: str) -> AppTest:
@@ -346,7 +352,14 @@ def test_about_page_names_the_altered_file_and_renders_the_rest(copy, app_on_cop
                                                     ["n_clips"])]
 
 
-def test_classify_page_names_the_altered_model_and_keeps_the_input_panel(copy, app_on_copy):
+def test_classify_page_names_the_altered_model_and_keeps_the_input_panel(
+    copy, app_on_copy, monkeypatch
+):
+    knn = model_class("knn")
+    real_load = knn.load.__func__
+    opened: list[Path] = []
+    monkeypatch.setattr(knn, "load", classmethod(
+        lambda cls, path: opened.append(Path(path)) or real_load(cls, path)))
     _rewrite(copy / "models" / "knn.skops", "flipped byte")
     at = app_on_copy("classify")
     at.selectbox(key="input_signal").set_value("drum_pattern")
@@ -355,21 +368,21 @@ def test_classify_page_names_the_altered_model_and_keeps_the_input_panel(copy, a
     _one_error_names(at, "models/knn.skops")
     assert at.selectbox(key="input_signal").value == "drum_pattern"  # the panel is still there
     assert not any(h.value.startswith("Verdict") for h in at.subheader)
-    assert not _cached_from(copy)  # refused before loading: nothing was cached
+    assert copy / "models" / "knn.skops" not in opened  # refused before it was deserialised
 
 
 def test_stored_evaluation_errors_name_the_altered_file(copy, monkeypatch):
     """What the Classify page can show for an altered evaluation (it quotes their scores)."""
     monkeypatch.setattr(sys, "path", [str(ROOT), *sys.path])
-    from ui import results
+    from ui import evaluations
 
     monkeypatch.setattr(assets, "ASSETS_DIR", copy)
-    before = results.stored_evaluation_errors()  # the intact copy's (a stale schema, if any)
+    before = evaluations.stored_evaluation_errors()  # the intact copy's (a stale schema, if any)
     assert not any("knn.json" in e or "cnn.json" in e for e in before)
-    assert results.stored_balanced_accuracy("knn") is not None
+    assert evaluations.stored_balanced_accuracy("knn") is not None
     _rewrite(copy / "evaluation" / "knn.json", "flipped byte")
     (copy / "evaluation" / "cnn.json").unlink()  # not built: not an error
-    new = [e for e in results.stored_evaluation_errors() if e not in before]
+    new = [e for e in evaluations.stored_evaluation_errors() if e not in before]
     assert len(new) == 1 and "assets/evaluation/knn.json has been altered" in new[0]
-    assert results.stored_balanced_accuracy("knn") is None  # the cached good read is not reused
-    assert results.stored_balanced_accuracy("cnn") is None
+    assert evaluations.stored_balanced_accuracy("knn") is None  # the good read is not reused
+    assert evaluations.stored_balanced_accuracy("cnn") is None

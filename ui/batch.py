@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from mgc_core.analysis.rows import summary_columns, summary_row
 from mgc_core.audio import SUPPORTED_EXTENSIONS
 from mgc_core.audio.uploads import check_upload, display_name
 from mgc_core.errors import MGCError
-from mgc_core.models import MODEL_NAMES
 from ui.input_panel import load_bytes, md_escape, upload_limit_mb
 from ui.results import run_classify
 
@@ -31,19 +31,18 @@ def batch_rows(files, *, progress=None) -> list[dict]:  # noqa: ANN001
     Returns
     -------
     list of dict
-        One row per file, in upload order: ``file`` (the name, shortened and cleaned
-        for display), ``duration_s``, ``<model>`` and ``<model> p`` (top genre and its
-        probability) for each model, ``verdict`` and ``verdict p`` (the ensemble), and
-        ``error`` (empty unless the file failed).
+        One row per file, in upload order: the columns of
+        :func:`mgc_core.analysis.rows.summary_row` (``file``, the name shortened and
+        cleaned for display; ``duration_s``; ``<model>`` and ``<model> p``, top genre and
+        its probability, for each model; ``verdict`` and ``verdict p``, the ensemble's),
+        shown rounded (durations to 0.01 s, probabilities to 0.001), and ``error``
+        (empty unless the file failed; the other columns are then empty).
     """
     rows = []
     limit_mb = upload_limit_mb()
     for i, f in enumerate(files):
         label = display_name(f.name)
-        row: dict = {"file": label, "duration_s": None}
-        for name in MODEL_NAMES:
-            row[name], row[f"{name} p"] = None, None
-        row.update({"verdict": None, "verdict p": None, "error": ""})
+        row: dict = {**dict.fromkeys(summary_columns()), "file": label, "error": ""}
         try:
             data = f.getvalue()
             check_upload(f.name, len(data), limit_mb=limit_mb)
@@ -52,17 +51,22 @@ def batch_rows(files, *, progress=None) -> list[dict]:  # noqa: ANN001
         except MGCError as err:
             row["error"] = str(err)
         else:
-            row["duration_s"] = round(float(result.duration_s), 2)
-            for name, r in result.models.items():
-                genre, p = r.top(1)[0]
-                row[name], row[f"{name} p"] = genre, round(p, 3)
-            row["verdict"] = result.genre
-            row["verdict p"] = round(float(result.ensemble.max()), 3)
+            row.update({column: _shown(column, value)
+                        for column, value in summary_row(result, file=label).items()})
         rows.append(row)
         if progress is not None:
             progress.progress((i + 1) / len(files),
                               text=f"{i + 1} of {len(files)}: {md_escape(label)}")
     return rows
+
+
+def _shown(column: str, value):  # noqa: ANN001, ANN202
+    """A summary value as the table shows it: seconds to 0.01, probabilities to 0.001."""
+    if column == "duration_s":
+        return round(value, 2)
+    if column.endswith(" p"):
+        return round(value, 3)
+    return value
 
 
 def batch_section() -> None:

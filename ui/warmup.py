@@ -5,7 +5,9 @@ a new process spends a few seconds loading librosa's compiled kernels on its fir
 STFT and beat tracking, and several more importing TensorFlow, loading the models and
 tracing the networks on its first classification. Starting that work when the first
 page is served, in a background thread, means it is done by the time a person has
-chosen some music.
+chosen some music. The models are loaded into the app's own model cache
+(:func:`ui.results.run_classify`, the call the Classify page makes), so every session
+then shares them.
 """
 
 from __future__ import annotations
@@ -19,14 +21,15 @@ __all__ = ["warm_up_in_background"]
 
 def _warm() -> None:
     from mgc_core import features
-    from mgc_core.analysis.classify import classify
     from mgc_core.audio import Audio
     from mgc_core.audio.signals import make_signal
     from mgc_core.errors import MGCError
+    from ui.results import run_classify
 
     features.warm_up()
-    try:  # load every model once and trace the networks, so the first verdict is quick
-        classify(Audio(make_signal("drum_pattern", sr=22050, duration=6.0), sr=22050))
+    audio = Audio(make_signal("drum_pattern", sr=22050, duration=6.0), sr=22050)
+    try:  # load every model into the app's cache and trace the networks: a quick first verdict
+        run_classify(audio.key, audio)
     except MGCError:
         pass  # models not bundled: the Classify page says which command builds them
 

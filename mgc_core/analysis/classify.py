@@ -1,21 +1,26 @@
 """Classify audio with the bundled models: one analysis, every model, one verdict each.
 
 :func:`classify` resamples the audio to 16 kHz and analyses it **once**
-(:func:`~mgc_core.models.frontend.analyse`); every model reads its inputs from that
-front end, predicts segment probabilities and pools them into a clip verdict
-(:func:`~mgc_core.models.frontend.pool_segments`). The ensemble is the weighted
-soft vote of the models run (:mod:`mgc_core.evaluation.ensemble`), with the weights stored in
+(:func:`~mgc_core.models.frontend.analyse_audio`); every model reads its inputs from
+that front end, predicts segment probabilities and pools them into a clip verdict
+(:func:`~mgc_core.models.frontend.pool_segments`). The ensemble is the weighted soft
+vote of the models run (:mod:`mgc_core.evaluation.ensemble`), with the weights stored in
 ``assets/evaluation/ensemble.json`` beside the nested evaluation that scores the rule.
 
-Bundled models are checked against ``assets/manifest.json``
-(:func:`mgc_core.assets.verify`) and loaded once per process (:func:`load_model`).
+Bundled models are loaded by :func:`load_model`, which checks every file of the model
+against ``assets/manifest.json`` (:func:`mgc_core.assets.verify`,
+:func:`~mgc_core.assets.read_verified`) before anything is deserialised. Nothing is
+cached here: load the models once with :func:`load_models` and pass them to every
+:func:`classify` call (``loaded=``); the app keeps them in its own cache, keyed by the
+sha256 the manifest lists for their files (:func:`model_checksums`).
 
 Examples
 --------
 >>> import librosa
 >>> from mgc_core.audio import Audio
 >>> audio = Audio(librosa.tone(440, sr=22050, duration=7.0), sr=22050)
->>> result = classify(audio, models=("knn",))        # doctest: +SKIP
+>>> models = load_models(["knn"])                          # doctest: +SKIP
+>>> result = classify(audio, loaded=models)                # doctest: +SKIP
 >>> result.models["knn"].genre, result.segment_times.shape   # doctest: +SKIP
 ('classical', (2, 2))
 """
@@ -23,9 +28,8 @@ Examples
 from __future__ import annotations
 
 import os
-import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -33,25 +37,28 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from mgc_core.analysis.rows import to_json_dict, top_genres
 from mgc_core.errors import AssetError, ParameterError
 from mgc_core.genres import GENRES
-from mgc_core.models import MODEL_NAMES  # light: the model modules load on demand
+from mgc_core.models import registry  # light: the model modules load on demand
 
 if TYPE_CHECKING:  # pragma: no cover
     from mgc_core.audio import Audio
     from mgc_core.models.base import GenreModel
 
 __all__ = [
-    "ModelResult", "Result", "classify", "load_model", "model_path", "ensemble_weights",
-    "clear_cache",
+    "ModelResult", "Result", "classify", "load_model", "load_models", "model_path",
+    "model_checksums", "ensemble_weights",
 ]
-
-_CACHE: dict[str, Any] = {}
-_LOCK = threading.Lock()
 
 
 def _readonly(x: np.ndarray) -> np.ndarray:
     x = np.array(x, dtype=np.float32)
+    x.flags.writeable = False
+    return x
+
+
+def _lock(x: np.ndarray) -> np.ndarray:
     x.flags.writeable = False
     return x
 
@@ -80,15 +87,23 @@ class ModelResult:
     genre: str
     seconds: float
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Unpickling (the app's st.cache_data does it) rebuilds writeable arrays: lock them.
+        self.__dict__.update(state)
+        _lock(self.probabilities)
+        _lock(self.segment_probabilities)
+
     def top(self, k: int = 3) -> list[tuple[str, float]]:
         """The ``k`` most probable genres with their probabilities, best first."""
-        order = np.argsort(-self.probabilities, kind="stable")[:k]
-        return [(GENRES[i], float(self.probabilities[i])) for i in order]
+        return top_genres(self.probabilities, k=k)
 
 
 @dataclass(frozen=True, eq=False)
 class Result:
     """Every model's verdict on one clip, and the ensemble's.
+
+    Immutable (read-only arrays and mappings) and picklable, so a cache may share or
+    copy it.
 
     Attributes
     ----------
@@ -116,95 +131,146 @@ class Result:
     analysis_seconds: float = 0.0
     ensemble_weights: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
 
+    def __getstate__(self) -> dict[str, Any]:
+        # A mappingproxy cannot be pickled: store plain dicts, wrapped again on load.
+        return {**self.__dict__, "models": dict(self.models),
+                "ensemble_weights": dict(self.ensemble_weights)}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.__dict__["models"] = MappingProxyType(dict(state["models"]))
+        self.__dict__["ensemble_weights"] = MappingProxyType(dict(state["ensemble_weights"]))
+        _lock(self.segment_times)
+        _lock(self.ensemble)
+
     @property
     def genre(self) -> str:
         """The ensemble's most probable genre."""
         return GENRES[int(np.argmax(self.ensemble))]
 
     def to_dict(self, *, file: str | None = None) -> dict[str, Any]:
-        """A JSON-ready dict (the shape ``python -m mgc_core classify --json`` prints)."""
+        """A JSON-ready dict (the shape ``python -m mgc_core classify --json`` prints).
 
-        def named(p: np.ndarray) -> dict[str, float]:
-            return {g: round(float(v), 6) for g, v in zip(GENRES, p)}
+        See :func:`mgc_core.analysis.rows.to_json_dict`.
+        """
+        return to_json_dict(self, file=file)
 
-        out: dict[str, Any] = {} if file is None else {"file": file}
-        out["duration_s"] = round(float(self.duration_s), 3)
-        out["models"] = {
-            name: {
-                "genre": r.genre,
-                "probabilities": named(r.probabilities),
-                "segments": [
-                    {"start_s": round(float(t0), 3), "end_s": round(float(t1), 3),
-                     "probabilities": named(p)}
-                    for (t0, t1), p in zip(self.segment_times, r.segment_probabilities)
-                ],
-                "seconds": round(r.seconds, 4),
-            }
-            for name, r in self.models.items()
-        }
-        out["ensemble"] = {"genre": self.genre, "probabilities": named(self.ensemble),
-                           "weights": {m: round(float(w), 6)
-                                       for m, w in self.ensemble_weights.items()}}
-        out["seconds"] = round(self.seconds, 4)
-        return out
+
+def _root(assets_dir: str | os.PathLike | None) -> Path:
+    from mgc_core import assets
+
+    return Path(assets_dir) if assets_dir is not None else assets.ASSETS_DIR
 
 
 def model_path(name: str, *, assets_dir: str | os.PathLike | None = None) -> Path:
-    """Where the bundled model ``name`` lives: ``<assets_dir>/models/<file_name>``."""
-    from mgc_core import assets
-    from mgc_core.models import model_class
+    """Where the bundled model ``name`` lives: ``<assets_dir>/models/<its own file>``.
 
-    root = Path(assets_dir) if assets_dir is not None else assets.ASSETS_DIR
-    return root / "models" / model_class(name).file_name
+    Its own file is the first of its registry entry's ``files``
+    (:func:`mgc_core.models.registry.info`).
+    """
+    return _root(assets_dir) / "models" / registry.info(name).files[0]
+
+
+def model_checksums(
+    name: str, *, assets_dir: str | os.PathLike | None = None
+) -> tuple[str | None, ...]:
+    """The sha256 the manifest lists for each file of model ``name`` (``None`` if unlisted).
+
+    Read from the manifest alone, without hashing the files: a cache key for a loaded
+    model that changes when the model is rebuilt. The files are checked when they are
+    loaded (:func:`load_model`).
+    """
+    from mgc_core import assets
+
+    return assets.listed_sha256([f"models/{f}" for f in registry.info(name).files],
+                                root=_root(assets_dir))
 
 
 def load_model(name: str, *, assets_dir: str | os.PathLike | None = None) -> GenreModel:
-    """The bundled model ``name``, verified against the manifest and loaded once per process.
+    """The bundled model ``name``, every file verified against the manifest, then loaded.
+
+    Every file of the model (its registry entry's ``files``: its own, then any others,
+    e.g. the transfer model's musicnn networks) is checked against ``assets/manifest.json``
+    before any is deserialised; the other files' checked bytes are handed to the model
+    (:meth:`~mgc_core.models.transfer.TransferModel.load_parts`). Each call reads the
+    files again: keep the model (:func:`load_models`), or cache it keyed by
+    :func:`model_checksums`.
 
     Parameters
     ----------
     name : str
         One of :data:`~mgc_core.models.MODEL_NAMES`.
     assets_dir : path-like, optional
-        The assets folder; defaults to the bundled one. The cache is keyed by
-        ``(name, assets_dir)``.
+        The assets folder; defaults to :data:`mgc_core.assets.ASSETS_DIR` (read when
+        called).
 
     Returns
     -------
     GenreModel
-        Shared by every caller: do not refit or mutate it.
+        A new object at each call. Whoever keeps it may share it (the app shares one
+        between its sessions): do not refit or mutate a shared model.
 
     Raises
     ------
+    ParameterError
+        If ``name`` is not a bundled model.
     AssetError
-        If the model is not bundled yet, or its file is missing or altered; the
+        If the model is not bundled yet, or one of its files is missing or altered; the
         message names the file and the command that builds it.
     """
     from mgc_core import assets
     from mgc_core.models import model_class
 
     cls = model_class(name)
-    root = Path(assets_dir) if assets_dir is not None else assets.ASSETS_DIR
-    key = f"{name}@{root.resolve()}"
-    with _LOCK:
-        if key in _CACHE:
-            return _CACHE[key]
-        path = root / "models" / cls.file_name
-        listed = f"models/{cls.file_name}" in assets.read_manifest(root / "manifest.json")["files"]
-        if not path.exists() and not listed:
-            raise AssetError(
-                f"The {name} model is not bundled yet (assets/models/{cls.file_name} does not "
-                f"exist). Build it with `python -m mgc_core train --gtzan DIR --models {name}`."
-            )
-        assets.verify(path, root=root)
-        _CACHE[key] = cls.load(path)
-        return _CACHE[key]
+    root = _root(assets_dir)
+    own, *others = (root / "models" / f for f in registry.info(name).files)
+    listed = f"models/{own.name}" in assets.read_manifest(root / assets.MANIFEST)["files"]
+    if not own.exists() and not listed:
+        raise AssetError(
+            f"The {name} model is not bundled yet (assets/models/{own.name} does not "
+            f"exist). Build it with `python -m mgc_core train --gtzan DIR --models {name}`."
+        )
+    assets.verify(own, root=root)
+    contents = {path.name: assets.read_verified(path, root=root) for path in others}
+    model = cls.load(own)
+    return model.load_parts(contents) if contents else model
+
+
+def load_models(
+    names: Iterable[str] | str | None = None, *, assets_dir: str | os.PathLike | None = None
+) -> dict[str, GenreModel]:
+    """Load several bundled models once, to classify many clips with them.
+
+    Parameters
+    ----------
+    names : iterable of str, optional
+        Model names; every bundled model by default.
+    assets_dir : path-like, optional
+        The assets folder; defaults to :data:`mgc_core.assets.ASSETS_DIR`.
+
+    Returns
+    -------
+    dict of str to GenreModel
+        By name, in the order given: pass it to :func:`classify` as ``loaded``.
+
+    Raises
+    ------
+    ParameterError, AssetError
+        As :func:`load_model`.
+
+    Examples
+    --------
+    >>> models = load_models(["knn", "cnn"])                        # doctest: +SKIP
+    >>> results = [classify(a, loaded=models) for a in clips]      # doctest: +SKIP
+    """
+    return {name: load_model(name, assets_dir=assets_dir)
+            for name in registry.check_names(names)}
 
 
 def ensemble_weights(
-    names: Sequence[str], *, assets_dir: str | os.PathLike | None = None
+    names: Iterable[str], *, assets_dir: str | os.PathLike | None = None
 ) -> np.ndarray:
-    """The ensemble weights of the models ``names`` (read once per process).
+    """The ensemble weights of the models ``names``, read (and verified) at each call.
 
     See :func:`mgc_core.evaluation.ensemble.bundled_weights`.
 
@@ -213,28 +279,17 @@ def ensemble_weights(
     AssetError
         If ``assets/evaluation/ensemble.json`` is missing, altered or holds no weights.
     """
-    from mgc_core import assets
     from mgc_core.evaluation.ensemble import bundled_weights
 
-    root = Path(assets_dir) if assets_dir is not None else assets.ASSETS_DIR
-    key = f"ensemble:{','.join(names)}@{root.resolve()}"
-    with _LOCK:
-        if key not in _CACHE:
-            _CACHE[key] = bundled_weights(names, assets_dir=root)
-        return _CACHE[key]
-
-
-def clear_cache() -> None:
-    """Forget the loaded models (e.g. after retraining in the same process)."""
-    with _LOCK:
-        _CACHE.clear()
+    return bundled_weights(tuple(names), assets_dir=_root(assets_dir))
 
 
 def classify(
     audio: Audio,
     *,
-    models: Sequence[str] | None = MODEL_NAMES,
+    models: Iterable[str] | str | None = None,
     assets_dir: str | os.PathLike | None = None,
+    loaded: Mapping[str, GenreModel] | None = None,
 ) -> Result:
     """Classify a clip with each bundled model and the ensemble.
 
@@ -242,11 +297,16 @@ def classify(
     ----------
     audio : mgc_core.audio.Audio
         Mono audio at any rate (resampled to 16 kHz here).
-    models : sequence of str, optional
-        Models to run, in that order; all of :data:`~mgc_core.models.MODEL_NAMES` by
-        default (``None`` means the same).
+    models : iterable of str, optional
+        Models to run, in that order. By default the models of ``loaded`` when it is
+        given, else every one of :data:`~mgc_core.models.MODEL_NAMES`.
     assets_dir : path-like, optional
-        Where the bundled models are; defaults to ``assets/``.
+        Where the bundled models and the ensemble's weights are; defaults to
+        :data:`mgc_core.assets.ASSETS_DIR`.
+    loaded : mapping of str to GenreModel, optional
+        Models already loaded (:func:`load_models`, or the app's cache), by name. A
+        model of ``models`` that is not in it is loaded from ``assets_dir`` for this
+        call only.
 
     Returns
     -------
@@ -265,7 +325,7 @@ def classify(
     """
     from mgc_core.audio import Audio
     from mgc_core.evaluation.ensemble import ensemble_probabilities
-    from mgc_core.models.frontend import analyse, pool_segments, segment_times, to_model_rate
+    from mgc_core.models.frontend import analyse_audio, pool_segments, segment_times
 
     start = time.perf_counter()
     if not isinstance(audio, Audio):
@@ -273,18 +333,18 @@ def classify(
             f"classify needs an Audio (from mgc_core.audio.load_audio); got "
             f"{type(audio).__name__}."
         )
-    if isinstance(models, str):
-        models = (models,)
-    names = tuple(dict.fromkeys(MODEL_NAMES if models is None else models))
-    if not names:
-        raise ParameterError(f"No model given: choose among {', '.join(MODEL_NAMES)}.")
-    loaded = {name: load_model(name, assets_dir=assets_dir) for name in names}
+    loaded = dict(loaded) if loaded is not None else {}
+    if loaded:
+        registry.check_names(loaded)
+    names = registry.check_names(tuple(loaded) if models is None and loaded else models)
+    run = {name: loaded[name] if name in loaded else load_model(name, assets_dir=assets_dir)
+           for name in names}
     weights = ensemble_weights(names, assets_dir=assets_dir)
     t0 = time.perf_counter()
-    front = analyse(to_model_rate(audio.samples, audio.sr))
+    front = analyse_audio(audio)
     analysis_seconds = time.perf_counter() - t0
     results = {}
-    for name, model in loaded.items():
+    for name, model in run.items():
         t0 = time.perf_counter()
         seg = np.asarray(model.predict_proba(model.inputs(front)), dtype=np.float64)
         clip = pool_segments(seg)
@@ -300,5 +360,6 @@ def classify(
         ensemble=_readonly(ensemble),
         seconds=time.perf_counter() - start,
         analysis_seconds=analysis_seconds,
-        ensemble_weights=MappingProxyType({n: float(w) for n, w in zip(names, weights)}),
+        ensemble_weights=MappingProxyType(
+            {n: float(w) for n, w in zip(names, weights, strict=True)}),
     )

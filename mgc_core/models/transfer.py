@@ -16,9 +16,13 @@ part                   width   what
 =====================  ======  =====================================================
 
 The two networks run on LiteRT (:mod:`mgc_core.models.musicnn_lite`, converted from
-the bundled ``.keras`` files); they are verified against ``assets/manifest.json`` and
-loaded once per process, into a module-level cache keyed by path and sha256, so every
-:class:`TransferModel` shares them.
+the bundled ``.keras`` files). Each file's bytes are checked against
+``assets/manifest.json`` and handed to LiteRT, so what is checked is what runs. A
+:class:`TransferModel` holds its networks (``networks_``):
+:func:`mgc_core.analysis.classify.load_model` gives them to the bundled model
+(:meth:`TransferModel.load_parts`); a model without them (one being trained) loads the
+bundled ones on its first :meth:`~TransferModel.inputs` and keeps them. Nothing is
+cached in this module: whoever keeps the model keeps its networks.
 
 The head, trained on segments, is a :class:`~sklearn.pipeline.Pipeline` of a
 :class:`~sklearn.preprocessing.StandardScaler` and a
@@ -41,7 +45,10 @@ the simplest, per-segment, linear head is kept.
 
 from __future__ import annotations
 
+import os
 import threading
+from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -78,20 +85,27 @@ INNER_FOLDS = 5
 MAX_ITER = 5000
 _NETWORK_NAMES = ("MSD_musicnn", "MTT_musicnn")
 
-# "<path>@<sha256 the manifest lists>" -> the network loaded from that verified content.
-_NETWORK_CACHE: dict[str, Any] = {}
-_NETWORK_LOCK = threading.Lock()
+# Guards a model's first loading of the bundled networks (sessions may share a model).
+_LOAD_LOCK = threading.Lock()
 
 
-def embedding_networks() -> tuple[LiteMusicnn, LiteMusicnn]:
-    """The bundled MSD and MTT musicnn networks (LiteRT), verified and loaded once per process.
+def embedding_networks(
+    *, assets_dir: str | os.PathLike | None = None
+) -> tuple[LiteMusicnn, LiteMusicnn]:
+    """The bundled MSD and MTT musicnn networks (LiteRT), verified and loaded.
 
     The app runs the networks converted to ``.tflite``
     (:mod:`mgc_core.models.musicnn_lite`: same outputs within 2e-5, far less memory
-    than TensorFlow). A file's bytes are read once, checked against
-    ``assets/manifest.json`` and handed to LiteRT, so what is checked is what runs;
-    the network is then kept under its path and the manifest's sha256, and later calls
-    read the (small) manifest without hashing the 3-MB files again.
+    than TensorFlow). Each file's bytes are read once, checked against
+    ``assets/manifest.json`` and handed to LiteRT, so what is checked is what runs.
+    Every call reads the files again: keep the networks (a :class:`TransferModel`
+    keeps its own).
+
+    Parameters
+    ----------
+    assets_dir : path-like, optional
+        The assets folder; defaults to :data:`mgc_core.assets.ASSETS_DIR` (read when
+        called).
 
     Returns
     -------
@@ -104,35 +118,44 @@ def embedding_networks() -> tuple[LiteMusicnn, LiteMusicnn]:
         from ``assets/manifest.json``), unlisted or not a loadable musicnn network.
     """
     from mgc_core import assets
-    from mgc_core.models.musicnn_lite import LiteMusicnn, bundled_lite_path
+    from mgc_core.models.musicnn_lite import LITE_FILES, bundled_lite_path
 
-    networks = []
-    with _NETWORK_LOCK:
-        for which in _NETWORK_NAMES:
-            path = bundled_lite_path(which)
-            root = path.parents[1]
-            entry = assets.read_manifest(root / assets.MANIFEST)["files"].get(
-                f"models/{path.name}") or {}
-            key = f"{path.resolve()}@{entry.get('sha256')}"
-            if key not in _NETWORK_CACHE:
-                _NETWORK_CACHE[key] = LiteMusicnn(assets.read_verified(path, root=root))
-            networks.append(_NETWORK_CACHE[key])
-    return networks[0], networks[1]
+    root = Path(assets_dir) if assets_dir is not None else assets.ASSETS_DIR
+    contents = {LITE_FILES[which]: assets.read_verified(bundled_lite_path(which, assets_dir=root),
+                                                        root=root)
+                for which in _NETWORK_NAMES}
+    return _networks(contents)
 
 
-def embed_patches(patches: np.ndarray) -> np.ndarray:
+def _networks(contents: Mapping[str, bytes]) -> tuple[LiteMusicnn, LiteMusicnn]:
+    """The MSD and MTT networks from their verified ``.tflite`` bytes, by file name."""
+    from mgc_core.models.musicnn_lite import LITE_FILES, LiteMusicnn
+
+    missing = [LITE_FILES[w] for w in _NETWORK_NAMES if LITE_FILES[w] not in contents]
+    if missing:
+        raise ParameterError(f"The transfer model needs the bytes of {', '.join(missing)}; "
+                             f"got {', '.join(sorted(contents)) or 'none'}.")
+    msd, mtt = (LiteMusicnn(contents[LITE_FILES[w]]) for w in _NETWORK_NAMES)
+    return msd, mtt
+
+
+def embed_patches(
+    patches: np.ndarray, *, networks: tuple[LiteMusicnn, LiteMusicnn]
+) -> np.ndarray:
     """The 500-d embeddings of log-mel patches (see :data:`EMBEDDING_PARTS`).
 
     Parameters
     ----------
     patches : np.ndarray [shape=(n, 187, 96)]
         musicnn log-mel patches, e.g. ``front.segments(front.logmel)``.
+    networks : (msd, mtt)
+        The two musicnn networks, e.g. :func:`embedding_networks`.
 
     Returns
     -------
     np.ndarray [shape=(n, 500), dtype=float32]
     """
-    msd, mtt = embedding_networks()
+    msd, mtt = networks
     a = msd.predict(patches)
     b = mtt.predict(patches)
     return np.concatenate(
@@ -173,6 +196,10 @@ class TransferModel(SkopsGenreModel):
         ``"clip"`` if the inner CV scored pooled clip verdicts, else ``"segment"``.
     trained_classes_ : np.ndarray
         Genre indices seen in training; the other genres get probability 0.
+    networks_ : (LiteMusicnn, LiteMusicnn)
+        The musicnn networks :meth:`inputs` embeds with: given by :meth:`load_parts`
+        (as :func:`~mgc_core.analysis.classify.load_model` does), else the bundled ones,
+        loaded on the first :meth:`inputs` and kept by this model. Not saved with the head.
 
     Examples
     --------
@@ -212,7 +239,44 @@ class TransferModel(SkopsGenreModel):
                 f"front must be a Frontend; got {type(front).__name__}: "
                 "make one with mgc_core.models.frontend.analyse(y)."
             )
-        return embed_patches(front.segments(front.logmel))
+        return embed_patches(front.segments(front.logmel), networks=self.networks())
+
+    def networks(self) -> tuple[LiteMusicnn, LiteMusicnn]:
+        """The musicnn networks this model embeds with (see ``networks_``).
+
+        Raises
+        ------
+        AssetError
+            If the model has none yet and a bundled musicnn file is missing or altered.
+        """
+        with _LOAD_LOCK:  # sessions share the app's model: load the networks only once
+            if getattr(self, "networks_", None) is None:
+                self.networks_ = embedding_networks()
+            return self.networks_
+
+    def load_parts(self, contents: Mapping[str, bytes]) -> TransferModel:
+        """Embed with the musicnn networks given as verified ``.tflite`` bytes.
+
+        :func:`~mgc_core.analysis.classify.load_model` calls it with the bytes of the
+        model's other bundled files (its registry entry's ``files`` after the head),
+        each checked against the manifest.
+
+        Parameters
+        ----------
+        contents : mapping of str to bytes
+            ``{"musicnn_msd.tflite": ..., "musicnn_mtt.tflite": ...}``.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        AssetError
+            If the bytes are not a loadable musicnn network.
+        """
+        self.networks_ = _networks(contents)
+        return self
 
     def fit(
         self,
@@ -258,7 +322,7 @@ class TransferModel(SkopsGenreModel):
         best = int(np.argmax(scores))  # ties: the first, i.e. the strongest regularisation
         self.best_params_ = {"C": float(self.c_grid[best])}
         self.cv_score_ = scores[best]
-        self.cv_scores_ = dict(zip(map(float, self.c_grid), scores))
+        self.cv_scores_ = dict(zip(map(float, self.c_grid), scores, strict=True))
         self.cv_level_ = "clip" if clips is not None else "segment"
         self.pipeline_ = self._head(self.best_params_["C"]).fit(X, y)
         self.trained_classes_ = np.asarray(self.pipeline_.classes_, dtype=np.int64)
