@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-__all__ = ["GENRES", "GENRE_COLORS", "genre_index"]
+import numpy as np
+
+__all__ = ["GENRES", "GENRE_COLORS", "genre_index", "top_genres"]
 
 #: The ten genres, in the order of every probability vector and matrix in mgc.
 GENRES: tuple[str, ...] = (
@@ -61,3 +63,22 @@ def genre_index(genre: str) -> int:
             f"Unknown genre {genre!r}: use one of {', '.join(GENRES)}."
         )
     return GENRES.index(key)
+
+
+def top_genres(probabilities: np.ndarray, *, k: int = 3) -> list[tuple[str, float]]:
+    """The ``k`` most probable genres with their probabilities, best first (ties: GENRES order).
+
+    Parameters
+    ----------
+    probabilities : np.ndarray [shape=(10,)]
+        In GENRES order.
+    k : int
+        How many.
+
+    Returns
+    -------
+    list of (str, float)
+    """
+    p = np.asarray(probabilities)
+    order = np.argsort(-p, kind="stable")[:k]
+    return [(GENRES[i], float(p[i])) for i in order]

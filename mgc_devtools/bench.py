@@ -4,8 +4,8 @@
 C major chord, deterministic), of 30 s and of 5 minutes:
 
 - decoding WAV (PCM_16) and MP3 bytes with :func:`~mgc_core.audio.load_audio`;
-- the feature set of the Audio features page on a 30-s window, with the page's
-  default settings (``n_fft=2048``, ``hop_length=512``, 128 mel bands, 20 MFCCs);
+- the Audio features page's work on a 30-s window, with the page's default settings
+  (:func:`mgc_devtools._common.features_page_steps`, each step timed on its own);
 - each model's prediction (the per-model seconds :func:`~mgc_core.analysis.classify.classify`
   reports), the shared analysis and the whole ``classify``;
 - a cold start in a fresh Python process (import, load every model, decode and
@@ -32,7 +32,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -43,13 +42,20 @@ from typing import Any
 
 import numpy as np
 
-from mgc_core.errors import ParameterError
+from mgc_core.errors import MGCError, ParameterError
+from mgc_devtools._common import (
+    SR,
+    PageSettings,
+    features_page_steps,
+    music_like,
+    peak_rss_mb,
+    time_calls,
+    timing_stats,
+)
 
-__all__ = ["run_benchmarks", "profile_classify", "music_like", "SHORT_S", "LONG_S",
+__all__ = ["run_benchmarks", "profile_classify", "machine_info", "SHORT_S", "LONG_S",
            "QUICK_LONG_S", "SR"]
 
-#: Sample rate of the synthesised audio and of decoding (the app's analysis rate).
-SR = 22050
 #: Length of the short clip (and of the features page's window), in seconds.
 SHORT_S = 30.0
 #: Length of the long clip, in seconds.
@@ -62,25 +68,22 @@ Progress = Callable[[str, int, int], None]
 # The cold start: runs in a fresh interpreter, prints one JSON line with its timings.
 # ``t0`` is the parent's time.time() just before the process was spawned.
 _COLD_START = r"""
-import json, resource, sys, time
+import json, sys, time
 t0 = float(sys.argv[1])
 import mgc_core
 from mgc_core.audio import Audio, load_audio
-from mgc_devtools.bench import music_like
-from mgc_devtools.soak import rss_mb
-from mgc_core.analysis.classify import classify, load_model
-from mgc_core.models import MODEL_NAMES
+from mgc_devtools._common import music_like, peak_rss_mb, rss_mb
+from mgc_core.analysis.classify import classify, load_models
 t_import = time.time()
-for name in MODEL_NAMES:
-    load_model(name)
+models = load_models()
 t_load = time.time()
 rss_loaded = rss_mb()
-result = classify(load_audio(sys.argv[2]))
+result = classify(load_audio(sys.argv[2]), loaded=models)
 t_end = time.time()
 rss_30s = rss_mb()
 long = Audio(music_like(duration=float(sys.argv[3])), sr=22050)
-classify(long)
-classify(long)
+classify(long, loaded=models)
+classify(long, loaded=models)
 print("MGC_BENCH " + json.dumps({
     "total_s": t_end - t0,
     "import_s": t_import - t0,
@@ -90,35 +93,9 @@ print("MGC_BENCH " + json.dumps({
     "rss_models_loaded_mb": rss_loaded,
     "rss_after_30s_mb": rss_30s,
     "rss_after_long_mb": rss_mb(),
-    "ru_maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    "peak_rss_mb": peak_rss_mb(),
 }), flush=True)
 """
-
-
-def music_like(*, duration: float, sr: int = SR) -> np.ndarray:
-    """Deterministic music-like audio: a 120-BPM drum beat over a C major chord.
-
-    Parameters
-    ----------
-    duration : float
-        Length in seconds (above 0, at most 600).
-    sr : int
-        Sample rate in Hz.
-
-    Returns
-    -------
-    y : np.ndarray [shape=(round(duration * sr),), dtype=float32]
-        Peak 0.8.
-
-    Examples
-    --------
-    >>> music_like(duration=2.0).shape
-    (44100,)
-    """
-    from mgc_core.audio.signals import drum_pattern, major_chord
-
-    y = 0.6 * drum_pattern(sr=sr, duration=duration) + 0.4 * major_chord(sr=sr, duration=duration)
-    return (0.8 / float(np.max(np.abs(y))) * y).astype(np.float32)
 
 
 def _encode(y: np.ndarray, *, sr: int, fmt: str) -> bytes:
@@ -131,26 +108,6 @@ def _encode(y: np.ndarray, *, sr: int, fmt: str) -> bytes:
     buf = io.BytesIO()
     sf.write(buf, y, sr, format=fmt, subtype=subtype)
     return buf.getvalue()
-
-
-def _stats(seconds: list[float]) -> dict[str, float | int]:
-    return {
-        "median_s": float(statistics.median(seconds)),
-        "min_s": float(min(seconds)),
-        "max_s": float(max(seconds)),
-        "n": len(seconds),
-    }
-
-
-def _time(fn: Callable[[], Any], repeats: int) -> list[float]:
-    """Wall times of ``repeats`` calls of ``fn`` after one untimed warm-up call."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return times
 
 
 def _package_version(*names: str) -> str | None:
@@ -195,31 +152,6 @@ def machine_info() -> dict[str, Any]:
     }
 
 
-def _feature_jobs(w: np.ndarray, y_full: np.ndarray, sr: int) -> dict[str, Callable[[], Any]]:
-    """The Audio features page's computations with its default settings."""
-    from mgc_core import features
-
-    n_fft, hop, fmax = 2048, 512, sr / 2
-    return {
-        "waveform_envelope": lambda: features.waveform_envelope(y_full, sr=sr, n_columns=2000),
-        "spectrum": lambda: features.spectrum(w, sr=sr, n_fft=n_fft),
-        "stft_db": lambda: features.stft_db(w, sr=sr, n_fft=n_fft, hop_length=hop),
-        "mel_db": lambda: features.mel_db(
-            w, sr=sr, n_fft=n_fft, hop_length=hop, n_mels=128, fmin=0.0, fmax=fmax
-        ),
-        "mfcc": lambda: features.mfcc(
-            w, sr=sr, n_mfcc=20, n_fft=n_fft, hop_length=hop, n_mels=128, fmin=0.0, fmax=fmax
-        ),
-        "spectral_features": lambda: features.spectral_features(
-            w, sr=sr, n_fft=n_fft, hop_length=hop
-        ),
-        "chroma": lambda: features.chroma(w, sr=sr, n_fft=n_fft, hop_length=hop),
-        "tonnetz": lambda: features.tonnetz(w, sr=sr, hop_length=hop),
-        "tempo_beats": lambda: features.tempo_beats(w, sr=sr, hop_length=hop),
-        "hpss": lambda: features.hpss(w),
-    }
-
-
 def _cold_start(wav_30s: bytes, long_s: float) -> dict[str, Any]:
     """Spawn a fresh interpreter: import mgc_core, load every model, classify 30 s, then
     a ``long_s`` clip twice, reporting times and memory."""
@@ -236,8 +168,6 @@ def _cold_start(wav_30s: bytes, long_s: float) -> dict[str, Any]:
         )
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("MGC_BENCH ")]
     if proc.returncode != 0 or not lines:
-        from mgc_core.errors import MGCError
-
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
         raise MGCError(
             f"the cold-start benchmark's child process failed (exit {proc.returncode}): "
@@ -280,11 +210,8 @@ def run_benchmarks(
     AssetError
         If a bundled model is missing or altered.
     """
-    import resource
-
-    from mgc_core.analysis.classify import classify, load_model
+    from mgc_core.analysis.classify import classify, load_models
     from mgc_core.audio import load_audio
-    from mgc_core.models import MODEL_NAMES
 
     if isinstance(repeats, bool) or not isinstance(repeats, (int, np.integer)) or not (
         1 <= repeats <= 100
@@ -323,12 +250,12 @@ def run_benchmarks(
         "first_classify_s": cold["first_classify_s"],
     }
     # The serving process's memory: every model loaded, after 30 s and after the long clip.
-    out["peak_rss_mb"] = cold["ru_maxrss_kb"] / 1024
+    out["peak_rss_mb"] = cold["peak_rss_mb"]
     out["memory"] = {
         "rss_models_loaded_mb": cold["rss_models_loaded_mb"],
         "rss_after_30s_mb": cold["rss_after_30s_mb"],
         "rss_after_5min_mb": cold["rss_after_long_mb"],
-        "peak_rss_mb": cold["ru_maxrss_kb"] / 1024,
+        "peak_rss_mb": cold["peak_rss_mb"],
     }
     report("cold start", 1, 1)
 
@@ -338,50 +265,48 @@ def run_benchmarks(
     for i, ((label, fmt), data) in enumerate(jobs):
         report("decode", i, len(jobs))
         key = f"{fmt.lower()}_{'30s' if label == 'short' else '5min'}"
-        decode[key] = _stats(_time(lambda data=data: load_audio(data, sr=SR), repeats))
+        decode[key] = timing_stats(time_calls(lambda data=data: load_audio(data, sr=SR),
+                                              repeats))
     report("decode", len(jobs), len(jobs))
     out["decode"] = decode
 
     # The Audio features page on a 30-s window of the long clip (envelope: whole clip).
     audio_long = load_audio(encoded[("long", "WAV")], sr=SR)
-    w = np.array(audio_long.samples[: int(SHORT_S * SR)])
-    feats = _feature_jobs(w, audio_long.samples, SR)
+    feats = features_page_steps(audio_long.samples, sr=SR, settings=PageSettings(end_s=SHORT_S))
     out["features"] = {}
     for i, (name, fn) in enumerate(feats.items()):
         report("features (30-s window)", i, len(feats))
-        out["features"][name] = _stats(_time(fn, repeats))
+        out["features"][name] = timing_stats(time_calls(fn, repeats))
     report("features (30-s window)", len(feats), len(feats))
     out["features_total_s"] = float(sum(s["median_s"] for s in out["features"].values()))
 
-    # Models and classify.
-    report("loading models", 0, len(MODEL_NAMES))
-    for i, name in enumerate(MODEL_NAMES):
-        load_model(name)
-        report("loading models", i + 1, len(MODEL_NAMES))
+    # Models and classify, with the models loaded once (as the app keeps them).
+    report("loading models", 0, 1)
+    models = load_models()
+    report("loading models", 1, 1)
     out["models"] = {}
     out["analysis"] = {}
     for label, key in (("short", "30s"), ("long", "5min")):
         audio = audio_long if label == "long" else load_audio(encoded[("short", "WAV")], sr=SR)
         stage = f"classify {key}"
         report(stage, 0, repeats + 1)
-        classify(audio)  # warm-up
-        totals, analysis, per_model = [], [], {name: [] for name in MODEL_NAMES}
+        classify(audio, loaded=models)  # warm-up
+        totals, analysis, per_model = [], [], {name: [] for name in models}
         for r in range(repeats):
             report(stage, r + 1, repeats + 1)
             start = time.perf_counter()
-            result = classify(audio)
+            result = classify(audio, loaded=models)
             totals.append(time.perf_counter() - start)
             analysis.append(result.analysis_seconds)
             for name, m in result.models.items():
                 per_model[name].append(m.seconds)
         report(stage, repeats + 1, repeats + 1)
-        out[f"classify_{key}"] = _stats(totals)
+        out[f"classify_{key}"] = timing_stats(totals)
         out.setdefault("n_segments", {})[key] = len(result.segment_times)
-        out["analysis"][key] = _stats(analysis)
-        out["models"][key] = {name: _stats(s) for name, s in per_model.items()}
+        out["analysis"][key] = timing_stats(analysis)
+        out["models"][key] = {name: timing_stats(s) for name, s in per_model.items()}
 
-    out["memory"]["bench_process_peak_rss_mb"] = (
-        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    out["memory"]["bench_process_peak_rss_mb"] = peak_rss_mb()
     out["transfer"] = _transfer_share(out)
     return out
 
@@ -411,8 +336,8 @@ def _transfer_share(out: dict[str, Any]) -> dict[str, Any]:
 def profile_classify(*, seconds: float = SHORT_S, repeats: int = 3) -> str:
     """Where :func:`~mgc_core.analysis.classify.classify` spends its time, as a call tree.
 
-    Profiles ``repeats`` classifications of the music-like clip (after one warm-up
-    run that loads the models) with pyinstrument, a sampling profiler.
+    Profiles ``repeats`` classifications of the music-like clip with pyinstrument, a
+    sampling profiler, after loading the models once and one warm-up run.
 
     Parameters
     ----------
@@ -431,9 +356,8 @@ def profile_classify(*, seconds: float = SHORT_S, repeats: int = 3) -> str:
     MGCError
         If pyinstrument is not installed (``pip install -r requirements-dev.txt``).
     """
-    from mgc_core.analysis.classify import classify
+    from mgc_core.analysis.classify import classify, load_models
     from mgc_core.audio import Audio
-    from mgc_core.errors import MGCError
 
     try:
         from pyinstrument import Profiler
@@ -441,10 +365,11 @@ def profile_classify(*, seconds: float = SHORT_S, repeats: int = 3) -> str:
         raise MGCError("pyinstrument is not installed; install the development tools with "
                        "`pip install -r requirements-dev.txt`.") from err
     audio = Audio(music_like(duration=seconds), sr=SR)
-    classify(audio)  # warm-up: loads the models, traces the networks
+    models = load_models()
+    classify(audio, loaded=models)  # warm-up: traces the networks
     profiler = Profiler(interval=0.001)
     profiler.start()
     for _ in range(repeats):
-        classify(audio)
+        classify(audio, loaded=models)
     profiler.stop()
     return profiler.output_text(unicode=True, color=False, show_all=False)

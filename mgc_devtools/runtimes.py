@@ -5,7 +5,7 @@ classification. This module measures that cost against the machine's arithmetic
 limit and compares runtimes for the same network:
 
 - :func:`musicnn_macs` counts the multiply-adds of one 3-s patch from the layers'
-  shapes (about 1.4 G per network);
+  shapes (1.40 G per network: 1 398 553 584 for the bundled MSD and MTT networks);
 - :func:`matmul_gflops` measures what a large float32 matrix product (NumPy's BLAS on
   every core) reaches: the practical arithmetic limit of this CPU;
 - :func:`compare_runtimes` times TensorFlow (oneDNN), ONNX Runtime (the network
@@ -20,7 +20,6 @@ tf2onnx and ONNX Runtime are development tools (``requirements-dev.txt``);
 from __future__ import annotations
 
 import os
-import statistics
 import tempfile
 import time
 from collections.abc import Callable
@@ -30,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from mgc_core.errors import MGCError, ParameterError
+from mgc_devtools._common import rss_mb, time_calls, timing_stats
 
 __all__ = ["musicnn_macs", "matmul_gflops", "compare_runtimes", "RUNTIMES"]
 
@@ -49,7 +49,14 @@ def musicnn_macs(model: Any) -> int:
     -------
     int
         Sum over ``Conv1D``/``Conv2D`` layers of output positions times kernel size,
-        plus the kernel sizes of ``Dense`` layers (times their positions).
+        plus the kernel sizes of ``Dense`` layers (times their positions). Biases,
+        batch normalisation, pooling and activations are not counted.
+
+    Examples
+    --------
+    >>> from mgc_core.models import musicnn as mn
+    >>> musicnn_macs(mn.load_musicnn(mn.bundled_model_path("MSD_musicnn")))  # doctest: +SKIP
+    1398553584
     """
     total = 0
     for layer in model.layers:
@@ -66,17 +73,32 @@ def matmul_gflops(*, n: int = 2048, repeats: int = 5) -> float:
 
     NumPy's BLAS uses every core: this is about as close to the CPU's arithmetic
     limit as float32 code gets.
+
+    Parameters
+    ----------
+    n : int
+        Size of the square matrices (16 to 16384).
+    repeats : int
+        Timed products after one warm-up (1 to 100).
+
+    Raises
+    ------
+    ParameterError
+        If ``n`` or ``repeats`` is out of range.
     """
+    _check_int("n", n, 16, 16384)
+    _check_int("repeats", repeats, 1, 100)
     rng = np.random.default_rng(0)
     a = rng.standard_normal((n, n), dtype=np.float32)
     b = rng.standard_normal((n, n), dtype=np.float32)
-    a @ b
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        a @ b
-        times.append(time.perf_counter() - start)
-    return 2 * n**3 / statistics.median(times) / 1e9
+    return 2 * n**3 / timing_stats(time_calls(lambda: a @ b, repeats))["median_s"] / 1e9
+
+
+def _check_int(name: str, value: Any, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not (
+        low <= value <= high
+    ):
+        raise ParameterError(f"{name} must be an integer from {low} to {high}; got {value!r}.")
 
 
 def _tensorflow(model: Any, batch: int) -> Callable[[np.ndarray], list[np.ndarray]]:
@@ -177,18 +199,35 @@ def compare_runtimes(
 
     Raises
     ------
+    ParameterError
+        If a runtime's name is unknown, or a count is out of range.
     MGCError
         If a runtime's package is not installed (``pip install -r requirements-dev.txt``).
+    AssetError
+        If the bundled MSD network is missing or altered.
     """
+    if isinstance(runtimes, str):
+        runtimes = (runtimes,)
+    unknown = [r for r in runtimes if r not in RUNTIMES]
+    if unknown or not runtimes:
+        raise ParameterError(
+            f"unknown runtime {', '.join(map(repr, unknown)) or '(none given)'}: runtimes must "
+            f"be among {', '.join(RUNTIMES)}; got {tuple(runtimes)!r}."
+        )
+    if not n_patches:
+        raise ParameterError("n_patches must name at least one batch size; got ().")
+    for n in n_patches:
+        _check_int("each of n_patches", n, 1, 10000)
+    _check_int("repeats", repeats, 1, 100)
+    for name, value in (("threads", threads), ("tf_batch", tf_batch), ("batch", batch)):
+        if value is not None:
+            _check_int(name, value, 1, 4096)
+
     from mgc_core.assets import verify
     from mgc_core.models.musicnn import bundled_model_path, load_musicnn
     from mgc_core.models.musicnn_lite import LITE_BATCH
-    from mgc_devtools.soak import rss_mb
 
     batch = batch or LITE_BATCH
-    unknown = [r for r in runtimes if r not in RUNTIMES]
-    if unknown or not runtimes:
-        raise ParameterError(f"runtimes must be among {', '.join(RUNTIMES)}; got {runtimes!r}.")
     threads = threads or os.cpu_count() or 1
     keras_path = verify(bundled_model_path("MSD_musicnn"))
     model = load_musicnn(keras_path)
@@ -219,17 +258,16 @@ def compare_runtimes(
             for n, x in batches.items():
                 got = run(x)
                 reference.setdefault(n, got)
-                diffs += [float(np.abs(a - b).max()) for a, b in zip(got, reference[n])]
+                diffs += [float(np.abs(a - b).max())
+                          for a, b in zip(got, reference[n], strict=True)]
                 times = []
                 for _ in range(repeats):
                     t0 = time.perf_counter()
                     run(x)
                     times.append(time.perf_counter() - t0)
-                median = statistics.median(times)
-                gflops = 2 * macs * n / median / 1e9
-                entry[str(n)] = {"median_s": median, "min_s": min(times), "max_s": max(times),
-                                 "n": repeats, "gflops": gflops,
-                                 "share_of_matmul": gflops / limit}
+                timing = timing_stats(times)
+                gflops = 2 * macs * n / timing["median_s"] / 1e9
+                entry[str(n)] = {**timing, "gflops": gflops, "share_of_matmul": gflops / limit}
             entry["max_abs_diff"] = max(diffs)
             entry["rss_added_mb"] = rss_mb() - rss_before
             if name in runtimes:

@@ -2,7 +2,7 @@
 
 One *analysis* is what the app does with a new piece of music, end to end:
 
-1. synthesise a music-like clip (:func:`mgc_devtools.bench.music_like`: a drum beat
+1. synthesise a music-like clip (:func:`mgc_devtools._common.music_like`: a drum beat
    over a C major chord) of a random length between ``min_seconds`` and
    ``max_seconds``, encode it as WAV bytes and decode them with
    :func:`~mgc_core.audio.load_audio` (22050 Hz, as the input panel does);
@@ -10,9 +10,10 @@ One *analysis* is what the app does with a new piece of music, end to end:
    :func:`~mgc_core.analysis.verdict.verdict`, the JSON download, per model its probability
    bars and segment timeline, and the CNN's occlusion map
    (:func:`~mgc_core.analysis.saliency.occlusion_map`) of the first segment with its figure;
-3. the Audio features page with its default settings (the whole clip when it lasts
-   at most 60 s, else its first 30 s; ``n_fft=2048``, ``hop_length=512``, up to 128
-   mel bands, 20 MFCCs): the waveform envelope, spectrum, STFT and mel spectrograms,
+3. the Audio features page with its default settings
+   (:func:`mgc_devtools._common.features_page_work`: the whole clip when it lasts at
+   most 60 s, else its first 30 s; ``n_fft=2048``, ``hop_length=512``, up to 128 mel
+   bands, 20 MFCCs): the waveform envelope, spectrum, STFT and mel spectrograms,
    MFCCs, spectral features, chroma, tonnetz, tempo and beats, and the
    harmonic/percussive split, each with the page's figure;
 
@@ -35,9 +36,9 @@ True
 
 from __future__ import annotations
 
+import functools
 import gc
 import json
-import os
 import sys
 import time
 from collections.abc import Callable
@@ -46,9 +47,17 @@ from typing import Any
 
 import numpy as np
 
-from mgc_core.errors import MGCError, ParameterError
+from mgc_core.errors import ParameterError
+from mgc_devtools._common import (
+    SR,
+    PageSettings,
+    features_page_work,
+    music_like,
+    peak_rss_mb,
+    rss_mb,
+)
 
-__all__ = ["run_soak", "analyse_once", "rss_mb", "SoakReport", "BOUND_MB", "BASELINE_AFTER",
+__all__ = ["run_soak", "analyse_once", "SoakReport", "BOUND_MB", "BASELINE_AFTER",
            "MIN_SECONDS", "MAX_SECONDS"]
 
 #: Largest allowed growth of the RSS from after the baseline analysis to after the last (MB).
@@ -57,43 +66,7 @@ BOUND_MB = 150.0
 BASELINE_AFTER = 10
 #: Default range of the clips' lengths, in seconds.
 MIN_SECONDS, MAX_SECONDS = 3.0, 60.0
-#: The app's analysis rate and the Audio features page's defaults.
-_SR, _N_FFT, _HOP, _N_MELS, _N_MFCC = 22050, 2048, 512, 128, 20
-
 Progress = Callable[[str, int, int], None]
-
-
-def rss_mb() -> float:
-    """The resident set size of this process now, in MB (2**20 bytes).
-
-    Read from ``/proc/self/statm`` (Linux); elsewhere from psutil when it is installed.
-
-    Raises
-    ------
-    MGCError
-        If neither is available.
-    """
-    try:
-        with open("/proc/self/statm", encoding="ascii") as f:
-            pages = int(f.read().split()[1])
-        return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        import psutil
-    except ImportError:
-        raise MGCError(
-            "Cannot read this process's memory: /proc/self/statm is missing (not Linux). "
-            "Install psutil (pip install psutil) to run the soak test here."
-        ) from None
-    return psutil.Process().memory_info().rss / 2**20
-
-
-def _peak_rss_mb() -> float:
-    import resource  # Unix only
-
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 2**20 if sys.platform == "darwin" else peak / 1024  # bytes on macOS, else KiB
 
 
 @dataclass(frozen=True)
@@ -189,8 +162,25 @@ def _close_matplotlib() -> None:
         plt.close("all")
 
 
-def analyse_once(y: np.ndarray, *, sr: int = _SR) -> int:
+@functools.lru_cache(maxsize=1)
+def _loaded_models(assets_dir: str) -> dict[str, Any]:
+    from mgc_core.analysis.classify import load_models
+
+    return load_models(assets_dir=assets_dir)
+
+
+def _app_models() -> dict[str, Any]:
+    """Every bundled model of the assets folder in use, loaded once and kept, as the
+    app's model cache (``ui.results``) keeps them: the library itself caches nothing."""
+    from mgc_core import assets
+
+    return _loaded_models(str(assets.ASSETS_DIR))
+
+
+def analyse_once(y: np.ndarray, *, sr: int = SR) -> int:
     """One analysis of the soak (decode, Classify page, Audio features page).
+
+    The models are loaded on the first analysis and kept for the process, as in the app.
 
     Parameters
     ----------
@@ -210,12 +200,13 @@ def analyse_once(y: np.ndarray, *, sr: int = _SR) -> int:
         If a bundled model is missing or altered.
     """
     from mgc_core import features, plotting
-    from mgc_core.analysis.classify import classify, load_model
+    from mgc_core.analysis.classify import classify
+    from mgc_core.analysis.rows import to_json_dict
     from mgc_core.analysis.saliency import occlusion_map
     from mgc_core.analysis.verdict import verdict
     from mgc_core.audio import Audio, load_audio, to_wav_bytes
     from mgc_core.models import FRONTEND, MODEL_TITLES
-    from mgc_core.models.frontend import analyse, to_model_rate
+    from mgc_core.models.frontend import analyse_audio
 
     figures = 0
 
@@ -224,60 +215,52 @@ def analyse_once(y: np.ndarray, *, sr: int = _SR) -> int:
         fig.to_json()
         figures += 1
 
-    audio = load_audio(to_wav_bytes(Audio(y, sr=sr)), sr=_SR)
+    audio = load_audio(to_wav_bytes(Audio(y, sr=sr)), sr=SR)
     samples, rate = audio.samples, audio.sr
 
     # The Classify page.
-    result = classify(audio)
+    models = _app_models()
+    result = classify(audio, loaded=models)
     verdict(result)
-    json.dumps(result.to_dict(file="soak.wav"))
+    json.dumps(to_json_dict(result, file="soak.wav"))
     for name, r in result.models.items():
         show(plotting.genre_bars_figure(r.probabilities, height=280))
         show(plotting.timeline_figure(result.segment_times, r.segment_probabilities,
                                       title=MODEL_TITLES[name], selected=0))
-    cnn = load_model("cnn")
-    logmel = cnn.inputs(analyse(to_model_rate(samples, rate)))[0]
+    cnn = models["cnn"]
+    logmel = cnn.inputs(analyse_audio(audio))[0]
     p = np.asarray(cnn.predict_proba(logmel[None]), dtype=float)[0]
     saliency = occlusion_map(cnn, logmel, target=int(np.argmax(p)))
     show(plotting.occlusion_figure(logmel, saliency, sr=FRONTEND.sr,
                                     hop_length=FRONTEND.hop_length, start_s=0.0))
 
-    # The Audio features page, default settings.
-    end_s = audio.duration if audio.duration <= 60 else 30.0
-    fmax = rate / 2
-    n_mels = min(_N_MELS, features.max_n_mels(sr=rate, n_fft=_N_FFT, fmin=0.0, fmax=fmax))
-    n_mfcc = min(_N_MFCC, n_mels)
-    env = features.waveform_envelope(samples, sr=rate, n_columns=2000)
-    wave = plotting.waveform_figure(env, title="Waveform of soak.wav")
-    wave.add_vrect(x0=0.0, x1=end_s, fillcolor="#88CCEE", opacity=0.25, line_width=0)
+    # The Audio features page, default settings: its work, then its figures.
+    s = PageSettings().resolve(duration=audio.duration, sr=rate)
+    f = features_page_work(samples, sr=rate, settings=s)
+    hop, fmin, fmax, start_s = s.hop_length, s.fmin, s.fmax, s.start_s
+    wave = plotting.waveform_figure(f["waveform_envelope"], title="Waveform of soak.wav")
+    wave.add_vrect(x0=start_s, x1=s.end_s, fillcolor="#88CCEE", opacity=0.25, line_width=0)
     show(wave)
-    w = features.window(samples, sr=rate, start_s=0.0, end_s=end_s)
-    show(plotting.spectrum_figure(*features.spectrum(w, sr=rate, n_fft=_N_FFT),
-                                  log_freq=True, fmin=0.0, fmax=fmax))
-    S = features.stft_db(w, sr=rate, n_fft=_N_FFT, hop_length=_HOP)
-    show(plotting.spectrogram_figure(S, sr=rate, hop_length=_HOP, y_axis="log", fmax=fmax))
-    S = features.mel_db(w, sr=rate, n_fft=_N_FFT, hop_length=_HOP, n_mels=n_mels,
-                        fmin=0.0, fmax=fmax)
-    show(plotting.spectrogram_figure(S, sr=rate, hop_length=_HOP, y_axis="mel", fmax=fmax))
-    M = features.mfcc(w, sr=rate, n_mfcc=n_mfcc, n_fft=_N_FFT, hop_length=_HOP,
-                      n_mels=n_mels, fmin=0.0, fmax=fmax)
-    show(plotting.mfcc_figure(M, sr=rate, hop_length=_HOP))
-    sf = features.spectral_features(w, sr=rate, n_fft=_N_FFT, hop_length=_HOP)
-    times = features.frame_times(len(sf["centroid"]), sr=rate, hop_length=_HOP)
+    show(plotting.spectrum_figure(*f["spectrum"], log_freq=True, fmin=fmin, fmax=fmax))
+    for key, axis in (("stft_db", "log"), ("mel_db", "mel")):
+        show(plotting.spectrogram_figure(f[key], sr=rate, hop_length=hop, y_axis=axis,
+                                         fmin=fmin, fmax=fmax, start_s=start_s))
+    show(plotting.mfcc_figure(f["mfcc"], sr=rate, hop_length=hop, start_s=start_s))
+    sf = f["spectral_features"]
+    times = start_s + features.frame_times(len(sf["centroid"]), sr=rate, hop_length=hop)
     for keys, title, unit in ((("centroid", "bandwidth", "rolloff"), "Brightness", "Hz"),
                               (("rms", "zcr", "flatness"), "Loudness", "value")):
         show(plotting.feature_lines_figure(times, {k: sf[k] for k in keys}, title=title,
                                            y_title=unit))
-    show(plotting.contrast_figure(sf["contrast"], sr=rate, hop_length=_HOP))
-    show(plotting.chroma_figure(features.chroma(w, sr=rate, n_fft=_N_FFT, hop_length=_HOP),
-                                sr=rate, hop_length=_HOP))
-    show(plotting.tonnetz_figure(features.tonnetz(w, sr=rate, hop_length=_HOP),
-                                 sr=rate, hop_length=_HOP))
-    tempo, beats = features.tempo_beats(w, sr=rate, hop_length=_HOP)
-    show(plotting.beats_figure(features.waveform_envelope(w, sr=rate, n_columns=2000), beats,
-                               tempo_bpm=tempo))
-    for part in features.hpss(w):  # the page's two audio players
-        to_wav_bytes(Audio(part, sr=rate))
+    show(plotting.contrast_figure(sf["contrast"], sr=rate, hop_length=hop, start_s=start_s))
+    show(plotting.chroma_figure(f["chroma"], sr=rate, hop_length=hop, start_s=start_s))
+    show(plotting.tonnetz_figure(f["tonnetz"], sr=rate, hop_length=hop, start_s=start_s))
+    if "tempo_beats" in f:  # the Rhythm tab: windows of at most 60 s
+        tempo, beats = f["tempo_beats"]
+        show(plotting.beats_figure(f["beats_envelope"], beats + start_s, tempo_bpm=tempo,
+                                   start_s=start_s))
+        for part in f["hpss"]:  # the page's two audio players
+            to_wav_bytes(Audio(part, sr=rate))
     _close_matplotlib()
     return figures
 
@@ -319,10 +302,8 @@ def run_soak(
     AssetError
         If a bundled model is missing or altered.
     MGCError
-        If this process's memory cannot be read (see :func:`rss_mb`).
+        If this process's memory cannot be read (see :func:`mgc_devtools._common.rss_mb`).
     """
-    from mgc_devtools.bench import music_like
-
     if isinstance(n_analyses, bool) or not isinstance(n_analyses, (int, np.integer)) or not (
         1 <= n_analyses <= 10000
     ):
@@ -344,7 +325,7 @@ def run_soak(
     if progress is not None:
         progress("soak", 0, n)
     for i, duration in enumerate(durations):
-        figures += analyse_once(music_like(duration=float(duration), sr=_SR), sr=_SR)
+        figures += analyse_once(music_like(duration=float(duration), sr=SR), sr=SR)
         gc.collect()
         rss.append(rss_mb())
         if progress is not None:
@@ -356,6 +337,6 @@ def run_soak(
         baseline_after=min(BASELINE_AFTER, n),
         bound_mb=float(bound_mb),
         seconds=time.perf_counter() - start,
-        peak_rss_mb=_peak_rss_mb(),
+        peak_rss_mb=peak_rss_mb(),
         figures=figures,
     )

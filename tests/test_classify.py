@@ -15,6 +15,7 @@ import pytest
 import mgc_core.models
 from mgc_core import assets
 from mgc_core.analysis import classify
+from mgc_core.analysis.rows import to_json_dict
 from mgc_core.audio import Audio
 from mgc_core.errors import AssetError, ParameterError
 from mgc_core.genres import GENRES
@@ -128,7 +129,7 @@ def test_result_shape_and_ensemble(fakes):
     members = sum(FAKE_WEIGHTS[n] * result.models[n].probabilities for n in MODEL_NAMES)
     np.testing.assert_allclose(result.ensemble, members, rtol=1e-6)
     assert dict(result.ensemble_weights) == pytest.approx(FAKE_WEIGHTS)
-    assert result.to_dict()["ensemble"]["weights"] == pytest.approx(FAKE_WEIGHTS)
+    assert to_json_dict(result)["ensemble"]["weights"] == pytest.approx(FAKE_WEIGHTS)
     assert result.seconds >= result.analysis_seconds > 0
     # One analysis shared by all models.
     assert len(set(ConstantModel.fronts)) == 1 and len(ConstantModel.fronts) == 4
@@ -231,7 +232,7 @@ def test_result_pickles_and_stays_read_only(fakes):
     """The app's st.cache_data pickles results: a copy is equal and as immutable."""
     result = classify.classify(_audio(7.0), models=("knn", "transfer"))
     copy = pickle.loads(pickle.dumps(result))
-    assert copy.to_dict(file="a") == result.to_dict(file="a")
+    assert to_json_dict(copy, file="a") == to_json_dict(result, file="a")
     assert list(copy.models) == ["knn", "transfer"] and copy.genre == result.genre
     with pytest.raises(ValueError):
         copy.ensemble[0] = 1.0
@@ -246,7 +247,7 @@ def test_result_pickles_and_stays_read_only(fakes):
 
 
 def test_to_dict_matches_the_cli_json(fakes):
-    d = classify.classify(_audio(4.0), models=("knn", "transfer")).to_dict(file="a.wav")
+    d = to_json_dict(classify.classify(_audio(4.0), models=("knn", "transfer")), file="a.wav")
     assert d["file"] == "a.wav" and set(d["models"]) == {"knn", "transfer"}
     seg = d["models"]["knn"]["segments"][0]
     assert set(seg) == {"start_s", "end_s", "probabilities"}

@@ -126,12 +126,6 @@ def test_real_assets(monkeypatch):
         assert protocol["description"] in _text(at)
 
 
-def _registered() -> bool:
-    return '"pages/about.py"' in (ROOT / "streamlit_app.py").read_text(encoding="utf-8")
-
-
-@pytest.mark.skipif(not _registered(), reason="pages/about.py is not yet registered in "
-                    "streamlit_app.py")
 def test_in_the_whole_app(monkeypatch, tmp_path):
     monkeypatch.setattr(assets, "ASSETS_DIR", _assets(tmp_path))
     at = app_on("about")

@@ -303,12 +303,6 @@ def test_real_evaluation_files(monkeypatch):
                                                       "clip_level", "honest_clip_level")])
 
 
-def _registered() -> bool:
-    return '"pages/models.py"' in (ROOT / "streamlit_app.py").read_text(encoding="utf-8")
-
-
-@pytest.mark.skipif(not _registered(), reason="pages/models.py is not yet registered in "
-                    "streamlit_app.py")
 def test_in_the_whole_app(monkeypatch, toy):
     monkeypatch.setattr(assets, "ASSETS_DIR", toy[0])
     at = app_on("models")

@@ -37,9 +37,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from mgc_core.analysis.rows import to_json_dict, top_genres
 from mgc_core.errors import AssetError, ParameterError
-from mgc_core.genres import GENRES
+from mgc_core.genres import GENRES, top_genres
 from mgc_core.models import registry  # light: the model modules load on demand
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -148,12 +147,6 @@ class Result:
         """The ensemble's most probable genre."""
         return GENRES[int(np.argmax(self.ensemble))]
 
-    def to_dict(self, *, file: str | None = None) -> dict[str, Any]:
-        """A JSON-ready dict (the shape ``python -m mgc_core classify --json`` prints).
-
-        See :func:`mgc_core.analysis.rows.to_json_dict`.
-        """
-        return to_json_dict(self, file=file)
 
 
 def _root(assets_dir: str | os.PathLike | None) -> Path:

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from mgc_core.genres import GENRES
+from mgc_core.genres import GENRES, top_genres
 from mgc_core.models.registry import ENSEMBLE, MODEL_NAMES
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -68,25 +68,6 @@ TIME_DECIMALS = 3
 #: Decimals of probabilities in the CSV and the JSON.
 PROBABILITY_DECIMALS = 6
 _SECONDS_DECIMALS = 4
-
-
-def top_genres(probabilities: np.ndarray, *, k: int = 3) -> list[tuple[str, float]]:
-    """The ``k`` most probable genres with their probabilities, best first (ties: GENRES order).
-
-    Parameters
-    ----------
-    probabilities : np.ndarray [shape=(10,)]
-        In GENRES order.
-    k : int
-        How many.
-
-    Returns
-    -------
-    list of (str, float)
-    """
-    p = np.asarray(probabilities)
-    order = np.argsort(-p, kind="stable")[:k]
-    return [(GENRES[i], float(p[i])) for i in order]
 
 
 def _time(t: float) -> float:

@@ -1,4 +1,4 @@
-"""Classic audio features of a mono signal, for the Audio features page and for the models.
+"""Classic audio features of a mono signal: spectra, MFCC, chroma, rhythm and their axes.
 
 :mod:`~mgc_core.features.grid` (frame times, windows, mel band centres, the envelope),
 :mod:`~mgc_core.features.spectral` (spectrum, STFT and mel spectrograms in power, dB and

@@ -35,7 +35,7 @@ __all__ = [
 #: model class may add its own ``feature_version`` class attribute.
 FEATURE_VERSION = "frontend-1"
 #: Where :func:`extract_inputs` caches inputs by default (git-ignored).
-DEFAULT_CACHE_DIR = Path(__file__).resolve().parents[1] / ".mgc_cache"
+DEFAULT_CACHE_DIR = Path(__file__).resolve().parents[2] / ".mgc_cache"
 
 
 # --------------------------------------------------------------------------- inputs
