@@ -134,7 +134,7 @@ def inner_split(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Split training segments into (train, validation) indices, keeping groups apart.
 
-    One fold of :class:`~sklearn.model_selection.StratifiedGroupKFold` with
+    One fold of :func:`mgc_core.evaluation.splits.grouped_kfold` with
     ``round(1 / fraction)`` folds (shuffled with ``seed``): about ``fraction`` of the
     segments, whole groups only, with the genres in about their overall proportions.
 
@@ -152,7 +152,7 @@ def inner_split(
     train, val : np.ndarray of int
         Indices into ``y``; ``val`` is empty when there are fewer than two groups.
     """
-    from sklearn.model_selection import StratifiedGroupKFold
+    from mgc_core.evaluation.splits import grouped_kfold
 
     if not 0.0 < fraction <= 0.5:
         raise ParameterError(f"fraction must be in (0, 0.5]; got {fraction}.")
@@ -166,8 +166,7 @@ def inner_split(
     n_splits = max(2, min(round(1.0 / fraction), largest_class))
     if len(np.unique(codes)) < n_splits or largest_class < 2:
         return np.arange(n), np.arange(0)
-    cv = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
-    train, val = next(cv.split(np.zeros(n), y, codes))
+    train, val = grouped_kfold(y, codes, n_splits=n_splits, seed=seed)[0]
     return np.sort(train), np.sort(val)
 
 

@@ -8,7 +8,6 @@ Input checks, the inner grouped cross-validation used for model selection inside
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, ClassVar
@@ -95,23 +94,19 @@ def inner_splits(
     ParameterError
         If there are too few groups (or rows) for two folds.
     """
-    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+    from mgc_core.evaluation.splits import grouped_kfold
 
     y = np.asarray(y)
     if groups is None:
         k = min(n_splits, int(np.bincount(y).max()))
-        splitter = StratifiedKFold(k, shuffle=True, random_state=seed) if k >= 2 else None
     else:
         k = min(n_splits, np.unique(groups).size)
-        splitter = StratifiedGroupKFold(k, shuffle=True, random_state=seed) if k >= 2 else None
-    if splitter is None:
+    if k < 2:
         raise ParameterError(
             "fit chooses its settings by an inner cross-validation, which needs at least "
             "two groups (or two segments of a genre when groups is None): give more data."
         )
-    with warnings.catch_warnings():  # small genres: some folds lack them, which is fine
-        warnings.filterwarnings("ignore", message="The least populated class", category=UserWarning)
-        return list(splitter.split(np.zeros((y.size, 1)), y, groups))
+    return grouped_kfold(y, groups, n_splits=k, seed=seed)
 
 
 def genre_columns(proba: np.ndarray, classes: Iterable[int]) -> np.ndarray:
