@@ -11,12 +11,12 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 # Use the shared GTZAN copy beside the checkout when there is one and none is configured.
 export MGC_GTZAN_DIR ?= $(wildcard $(CURDIR)/../shared/data/gtzan)
 
-.PHONY: run test setup setup-dev browser screenshots bench clean
+.PHONY: run test setup setup-dev test-tools screenshots bench clean
 
 run: $(VENV)/.installed
 	$(BIN)/streamlit run streamlit_app.py --server.port $(PORT) --server.headless true
 
-test: $(VENV)/.installed-dev browser
+test: $(VENV)/.installed-dev test-tools
 	$(BIN)/python -m pytest
 
 setup: $(VENV)/.installed
@@ -36,14 +36,15 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --no-deps musicnn==0.1.0
 	touch $@
 
-# Debian's chromium serves the browser tests (Playwright drives it; it downloads no browser).
-browser:
-	@command -v chromium >/dev/null || { \
-	  echo "Installing Debian's chromium for the browser tests"; \
+# Debian's packages the tests need: chromium serves the browser tests (Playwright drives
+# it; it downloads no browser) and espeak-ng speaks for the music/speech gate's tests.
+test-tools:
+	@command -v chromium >/dev/null && command -v espeak-ng >/dev/null || { \
+	  echo "Installing Debian's chromium and espeak-ng for the tests"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium espeak-ng >/dev/null; }
 
-screenshots: $(VENV)/.installed-dev browser
+screenshots: $(VENV)/.installed-dev test-tools
 	$(BIN)/python -m mgc_devtools.screenshots docs/screenshots
 
 clean:

@@ -7,8 +7,10 @@ unlisted, altered (one byte changed, added or cut) file raises
 :class:`~mgc_core.errors.AssetError` naming the file and the command that rebuilds it.
 Every reader of a bundled file verifies it first: :func:`mgc_core.analysis.classify.load_model`
 (every file of a model), :func:`mgc_core.models.transfer.embedding_networks` (the musicnn
-networks), :func:`mgc_core.evaluation.read_evaluation`, :func:`mgc_core.explore.maps.read_map`,
-and the About page for ``models/MUSICNN_LICENSE.md``. None of them caches what it read:
+networks), :func:`mgc_core.models.audioset.bundled_tagger` (the AudioSet network and its
+class list), :func:`mgc_core.evaluation.read_evaluation`,
+:func:`mgc_core.explore.maps.read_map`, and the About page for the licence notices
+(``models/MUSICNN_LICENSE.md``, ``models/EFFICIENTAT_LICENSE.md``). None of them caches what it read:
 a caller that needs a file many times keeps what it loaded (the app caches it, keyed by
 the sha256 the manifest lists, :func:`listed_sha256`).
 
@@ -63,6 +65,8 @@ _REBUILD_BY_PREFIX = (
     ("evaluation/", "python -m mgc_core evaluate --gtzan DIR"),
     ("maps/", "python -m mgc_core map --gtzan DIR"),
     ("models/musicnn_", "python -m mgc_core convert-musicnn --out assets/models"),
+    ("models/efficientat_mn04", "python -m mgc_core convert-efficientat"),
+    ("models/EFFICIENTAT_LICENSE", "python -m mgc_core convert-efficientat"),
     ("models/MUSICNN_LICENSE", "copied from the musicnn 0.1.0 wheel's dist-info/LICENSE.md "
                                "(by hand, with attribution)"),
     ("", "python -m mgc_core train --gtzan DIR"),

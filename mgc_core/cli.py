@@ -56,6 +56,35 @@ def _cmd_convert_musicnn(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_convert_efficientat(args: argparse.Namespace) -> int:
+    """Convert the shared EfficientAT mn04 weights into the LiteRT network mgc serves."""
+    import tempfile
+
+    from mgc_core import assets
+    from mgc_core.models.efficientat import convert_mn04
+
+    out_dir = Path(args.out) if args.out is not None else assets.ASSETS_DIR / "models"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="mgc_mn04_") as tmp:
+        made = convert_mn04(args.weights, tmp)
+        kept = []
+        for key in ("tflite", "license", "labels"):  # the .keras is only a step on the way
+            target = out_dir / made[key].name
+            target.write_bytes(made[key].read_bytes())
+            kept.append(target)
+            print(f"{key:<8} -> {target} ({target.stat().st_size / 1e6:.2f} MB)")
+    if out_dir.resolve() == (assets.ASSETS_DIR / "models").resolve():
+        assets.record(kept, command="python -m mgc_core convert-efficientat",
+                      data="EfficientAT mn04_as (AudioSet, MIT licence): "
+                           "shared/models/efficientat_mn04/weights.npz, converted with "
+                           "TensorFlow's LiteRT converter (float32, no quantisation)")
+    return 0
+
+
+#: Where the EfficientAT weights live beside a checkout (the repo's sibling ``shared/``).
+_SHARED_MN04 = Path(__file__).resolve().parents[2] / "shared" / "models" / "efficientat_mn04"
+
+
 class _ProgressBar:
     """A one-line text progress bar on stderr, redrawn in place: ``stage [#####.....] 5/10``."""
 
@@ -201,9 +230,10 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     try:
         report = evaluate_all(
             dataset, models=args.models, fold_seeds=args.seeds, cache_dir=args.cache,
-            assets_dir=args.out,
+            assets_dir=args.out, ensemble_every_seed=args.ensemble_every_seed,
             command=_command_line("evaluate", args, defaults={
-                "out": None, "models": None, "seeds": list(FOLD_SEEDS)}),
+                "out": None, "models": None, "seeds": list(FOLD_SEEDS),
+                "ensemble_every_seed": False}),
             progress=bar,
         )
     finally:
@@ -252,10 +282,14 @@ def _print_result(result, *, file: str) -> None:  # noqa: ANN001 - classify.Resu
     from mgc_core.analysis.rows import top_rows
 
     print(f"{file} ({result.duration_s:.1f} s, {len(result.segment_times)} segments)")
+    if result.content is not None and not result.content.is_music:
+        print(f"  {result.content.statement}")
     for row in top_rows(result, k=3):
         tops = ", ".join(f"{g} {p:.2f}" for g, p in row["top"])
         took = "" if row["seconds"] is None else f"   ({row['seconds']:.2f} s)"
         print(f"  {row['model']:<9} {tops}{took}")
+    if result.audioset_genres:
+        print("  AudioSet hears: " + ", ".join(f"{n} {p:.2f}" for n, p in result.audioset_genres))
 
 
 def _cmd_map(args: argparse.Namespace) -> int:
@@ -441,6 +475,16 @@ def _build_parser() -> argparse.ArgumentParser:
                         "the app runs); needs no musicnn wheel")
     p.set_defaults(func=_cmd_convert_musicnn)
 
+    p = sub.add_parser(
+        "convert-efficientat",
+        help="build the AudioSet network (EfficientAT mn04, LiteRT) from its shared weights",
+        description="Writes efficientat_mn04.tflite, its class list and its licence notice.",
+    )
+    p.add_argument("--weights", default=str(_SHARED_MN04 / "weights.npz"),
+                   help="the weights.npz of shared/models/efficientat_mn04 (default: %(default)s)")
+    p.add_argument("--out", default=None, help="output folder (default: assets/models)")
+    p.set_defaults(func=_cmd_convert_efficientat)
+
     from mgc_core.models import MODEL_NAMES
 
     models_help = f"models to use (default: all of {' '.join(MODEL_NAMES)})"
@@ -467,7 +511,11 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="fold seeds of the repeated cross-validation (default: 0 1 2)")
     p.add_argument("--models", nargs="+", choices=RESULT_NAMES, default=None,
                    help=models_help + "; 'ensemble' alone rebuilds the ensemble (nested "
-                   "weights) from the stored evaluations of the four models")
+                   "weights) from the stored evaluations of the models")
+    p.add_argument("--ensemble-every-seed", action="store_true",
+                   help="score the ensemble's nested weights on every fold seed, not only the "
+                        "first (refits every model 10 times more per seed: about 40 min each "
+                        "on 2 cores)")
     p.add_argument("--out", default=None,
                    help="assets folder (default: the assets/ folder of the repository)")
     p.add_argument("--cache", default=None,

@@ -1,4 +1,4 @@
-"""About mgc: the four models, the data they learned from, their limits, licences, privacy.
+"""About mgc: the models, the data they learned from, their limits, licences, privacy.
 
 The data summary (clips per genre, faulty clips left out, artist groups) is read from
 ``assets/manifest.json``, and the test protocol from the stored evaluation; nothing
@@ -14,27 +14,31 @@ from mgc_core.errors import MGCError
 from mgc_core.evaluation import EVALUATE_COMMAND
 from mgc_core.evaluation.records import evaluation_path
 from mgc_core.models import FRONTEND
+from mgc_core.models.efficientat_lite import ATTRIBUTION
 from mgc_core.models.registry import MODEL_NAMES, MODELS
 from ui.evaluations import evaluation
+from ui.results import in_words
 
 KHZ, SEG = f"{FRONTEND.sr / 1000:g} kHz", f"{FRONTEND.segment_seconds:.0f}-second"
 TRAIN_COMMAND = "python -m mgc_core train --gtzan DIR"
+N_MODELS = in_words(len(MODEL_NAMES))
 
 st.title("About mgc")
-st.caption("What the four models are, what they learned from, where they fail, and whose "
-           "work they build on.")
+st.caption(f"What the {N_MODELS} models are, what they learned from, where they fail, and "
+           "whose work they build on.")
 root = assets.ASSETS_DIR
 
 # ------------------------------------------------------------------ models
-st.subheader("The four models")
+st.subheader(f"The {N_MODELS} models")
 for m in MODELS.values():
     st.markdown(f"**{m.title}**: {m.details}")
 st.caption(
-    f"All four analyse the music at {KHZ}, cut into {SEG} segments, and give one probability "
-    "per genre for each segment; a clip's verdict pools its segments. The verdict of the app "
-    "is the ensemble, a weighted average of the four models' probabilities; the weights "
-    "were chosen on songs the models had not seen (the Models page shows them and how "
-    "the rule scores)."
+    f"All {N_MODELS} analyse the music at {KHZ}, cut into {SEG} segments, and give one "
+    "probability per genre for each segment; a clip's verdict pools its segments. The "
+    f"verdict of the app is the ensemble, a weighted average of the {N_MODELS} models' "
+    "probabilities; the weights were chosen on songs the models had not seen (the Models "
+    "page shows them and how the rule scores). Before any verdict, the AudioSet network "
+    "checks whether the sound is music at all (see the known limits below)."
 )
 
 
@@ -86,7 +90,16 @@ _training_data()
 st.subheader("Known limits")
 st.markdown(
     "- **Ten genres only**: blues, classical, country, disco, hip-hop, jazz, metal, pop, "
-    "reggae and rock. Anything else (electronic, folk, K-pop, …) is forced into one of them.\n"
+    "reggae and rock. Anything else (electronic, folk, K-pop, …) is forced into one of them "
+    "by the genre models; the Classify page also shows AudioSet's own, wider list of genres "
+    "(Electronic music, Folk music, …), so such music at least gets an honest name there.\n"
+    "- **The music check can be wrong**: before any genre verdict, the AudioSet network "
+    "decides whether the sound is music, speech, silence or noise, and the app gives a "
+    "verdict only for music. It was tuned so that every usable GTZAN clip passes, while "
+    "speech, silence, white noise and a bare click track do not; but it can be wrong both "
+    "ways: a rap verse over a quiet beat may sound like speech to it, a lone tone or a "
+    "field recording may pass or not. Its reason is shown, and the genre guesses stay "
+    "visible below it.\n"
     "- **Old music**: GTZAN's 30-second clips were collected around 2000 from CDs, radio and "
     "microphone recordings, so nothing newer is in the training data.\n"
     "- **Small, imbalanced genres**: the small genres above have a few dozen clips or fewer, "
@@ -97,7 +110,8 @@ st.markdown(
     "models cannot tell genres apart by the recording's bandwidth.\n"
     "- **The transfer model's tags** were learned from the Million Song Dataset (Last.fm "
     "tags) and MagnaTagATune (tags from an online game), mostly Western, mostly older "
-    "music; their notion of a style comes with those collections' biases.\n"
+    "music; their notion of a style comes with those collections' biases. **AudioSet**'s "
+    "labels were given by people to YouTube clips, with their own gaps and biases.\n"
     "- A **genre is not a fact** of a song: listeners disagree, and many songs mix styles. "
     "Read the probabilities, not just the top genre."
 )
@@ -119,24 +133,35 @@ st.markdown(
     "- **musicnn**: J. Pons and X. Serra, \"musicnn: pre-trained convolutional neural "
     "networks for music audio tagging\", *ISMIR Late-Breaking/Demo*, 2019. Weights "
     "redistributed under the ISC licence (below).\n"
+    "- **EfficientAT**: F. Schmid, K. Koutini and G. Widmer, \"Efficient large-scale audio "
+    "tagging via transformer-to-CNN knowledge distillation\", *ICASSP* 2023, "
+    "arXiv:2211.04772; https://github.com/fschmid56/EfficientAT. The AudioSet network "
+    "(`mn04_as`) is redistributed under the MIT licence (below).\n"
+    "- **AudioSet** (Google; dataset CC BY 4.0, ontology CC BY-SA 4.0): J. F. Gemmeke et "
+    "al., \"Audio Set: an ontology and human-labeled dataset for audio events\", *ICASSP* "
+    "2017. The class and genre names the app shows come from its ontology.\n"
     "- **librosa** (ISC licence): B. McFee et al., \"librosa: audio and music signal "
     "analysis in Python\", *Proc. SciPy*, 2015.\n"
     "- **scikit-learn** (BSD-3-Clause): F. Pedregosa et al., \"Scikit-learn: machine "
     "learning in Python\", *JMLR* 12, 2011.\n"
     "- **Keras** (Apache-2.0): F. Chollet et al., Keras, https://keras.io; with TensorFlow "
-    "(Apache-2.0). The musicnn networks run on **LiteRT** (Apache-2.0), "
+    "(Apache-2.0). The musicnn and EfficientAT networks run on **LiteRT** (Apache-2.0), "
     "https://ai.google.dev/edge/litert.\n"
     "- **Streamlit** (Apache-2.0), https://streamlit.io; charts by **Plotly** (MIT)."
 )
 versions = assets.library_versions()
 st.caption("Versions in use: " + ", ".join(f"{k} {v}" for k, v in versions.items())
            + f", streamlit {st.__version__}.")
-with st.expander("musicnn licence notice (ISC)", icon=":material/gavel:"):
-    try:
-        notice = assets.verify(root / "models" / "MUSICNN_LICENSE.md", root=root)
-        st.markdown(notice.read_text(encoding="utf-8"))
-    except MGCError as err:
-        st.error(str(err))
+st.caption(ATTRIBUTION)
+for label, name in (("musicnn licence notice (ISC)", "MUSICNN_LICENSE.md"),
+                    ("EfficientAT licence notice (MIT) and AudioSet attribution",
+                     "EFFICIENTAT_LICENSE.md")):
+    with st.expander(label, icon=":material/gavel:"):
+        try:  # the notice shown is the one the manifest lists, byte for byte
+            notice = assets.read_verified(root / "models" / name, root=root)
+            st.markdown(notice.decode("utf-8"))
+        except MGCError as err:
+            st.error(str(err))
 
 # ------------------------------------------------------------------ privacy
 st.subheader("Privacy")

@@ -1,6 +1,8 @@
-"""Classify: what the four bundled models say about the chosen music, side by side."""
+"""Classify: is it music, and what the bundled models say about it, side by side."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import numpy as np
 import streamlit as st
@@ -9,7 +11,8 @@ from mgc_core import plotting
 from mgc_core.analysis.verdict import verdict
 from mgc_core.errors import MGCError
 from mgc_core.genres import GENRES
-from mgc_core.models import FRONTEND, MODEL_TITLES
+from mgc_core.models import FRONTEND, MODEL_NAMES, MODEL_TITLES
+from mgc_core.models.efficientat_lite import ATTRIBUTION
 from mgc_core.models.registry import ENSEMBLE, short_label
 from ui.batch import batch_section
 from ui.evaluations import (
@@ -20,15 +23,76 @@ from ui.evaluations import (
 from ui.input_panel import input_panel
 from ui.results import (
     cnn_occlusion,
+    in_words,
+    learns_from_gtzan,
+    percent,
     result_csv,
     result_json,
     run_classify,
 )
 
+N_MODELS = in_words(len(MODEL_NAMES))
+#: Models that learned nothing from GTZAN (zero-shot), by name.
+ZERO_SHOT = tuple(name for name in MODEL_NAMES if not learns_from_gtzan(name))
+
+
+def _and(words: list[str]) -> str:
+    return " and ".join([", ".join(words[:-1]), words[-1]] if len(words) > 2 else words)
+
+
+def _who_decided(weights: Mapping[str, float]) -> str:
+    """Who decided the ensemble's answer: the models by weight, and those without any."""
+    if not weights:
+        return "**Who decided**: the ensemble, a weighted mean of the models' probabilities."
+    ranked = sorted(weights.items(), key=lambda kv: -kv[1])
+    counted = [f"{short_label(n)} {w:.0%}" for n, w in ranked if w >= 0.005]
+    ignored = [short_label(n) for n, w in ranked if w < 0.005]
+    text = ("**Who decided**: the ensemble, a weighted mean of the models' probabilities, "
+            f"with the weights {_and(counted)}.")
+    if ignored:
+        text += (f" {_and(ignored)} {'has' if len(ignored) == 1 else 'have'} no weight: "
+                 f"{'its answer is' if len(ignored) == 1 else 'their answers are'} shown "
+                 "for comparison but do not change the verdict.")
+    return text + (
+        " The weights are the ones that scored best on songs the models had not seen; the "
+        "Models page shows them and how this rule does on songs whose weights were chosen "
+        "without them. Each model pools its 3-second segments by the mean of their "
+        "log-probabilities."
+    )
+
+
+def _audioset_view(result) -> None:  # noqa: ANN001 - mgc_core.analysis.classify.Result
+    """The "AudioSet hears" block: the gate's view and AudioSet's own genres."""
+    content, genres = result.content, result.audioset_genres
+    if content is None and not genres:
+        return
+    with st.container(border=True, key="audioset_view"):
+        heard = []
+        if content is not None:
+            heard.append(f"music {percent(content.music_probability)}")
+            if content.heard:
+                heard.append(f"besides music, mostly *{content.heard}*")
+        st.markdown("**AudioSet hears**: " + "; ".join(heard) if heard else "**AudioSet hears**")
+        if genres:
+            named = [f"{name} {percent(p)}" for name, p in genres if p >= 0.01]
+            st.markdown("Its own music genres: " + (" · ".join(named) if named else
+                                                    "none of them reaches 1%"))
+        st.caption(
+            "AudioSet is a collection of about two million 10-second YouTube clips, labelled "
+            "with 527 kinds of sound (speech, dog barks, guitars, Reggae, …). The network "
+            "listening here learned from it and never heard GTZAN. Its own list of genres is "
+            "much wider than GTZAN's ten (Electronic music, Funk, Soul music, Folk music, …), "
+            "so music outside the ten genres gets an honest name. Each number is how sure it "
+            "is of that one label, so they need not add up to 100%. It also decides whether "
+            "this is music at all, before any genre verdict; that check can be wrong too."
+        )
+        st.caption(ATTRIBUTION)
+
+
 st.title("Classify")
 st.caption(
-    "Which of ten genres is this? Four models answer side by side, for the whole piece "
-    "and for every 3-second segment."
+    f"Is this music, and which of ten genres? {N_MODELS.capitalize()} models answer side by "
+    "side, for the whole piece and for every 3-second segment."
 )
 
 selection = input_panel()
@@ -36,19 +100,20 @@ batch_section()  # several files at once: a table of verdicts, works without a s
 if selection is None:
     st.info(
         "Choose some music above: upload a song, record one, pick a GTZAN clip or a "
-        "built-in signal. The four models then give their verdicts here."
+        f"built-in signal. The {N_MODELS} models then give their verdicts here."
     )
     st.stop()
 
 audio = selection.audio
 try:
-    with st.spinner("Running the four models…"):
+    with st.spinner(f"Running the {N_MODELS} models…"):
         result = run_classify(audio.key, audio)
 except MGCError as err:
     st.error(str(err))
     st.stop()
 
 v = verdict(result)
+is_music = result.content is None or result.content.is_music
 
 # ------------------------------------------------------------------ GTZAN: truth first
 if selection.gtzan_id:
@@ -61,7 +126,7 @@ if selection.gtzan_id:
             "in a *test* fold of the artist-grouped cross-validation (never trained on it):"
         )
         cols = st.columns(len(stored))
-        for col, (name, clip) in zip(cols, stored.items()):
+        for col, (name, clip) in zip(cols, stored.items(), strict=True):
             mark = "✓" if clip.right else "✗"
             col.metric(
                 short_label(name),
@@ -72,27 +137,28 @@ if selection.gtzan_id:
     else:
         st.info("This clip is not in the stored evaluation (it is excluded as faulty or "
                 "the evaluation has not been run).")
+    zero_shot = [short_label(n) for n in ZERO_SHOT]
     st.caption(
-        "Below: the live predictions of the bundled models. They were fit on every usable "
-        "clip, this one included, so they have **seen this clip in training** and are "
-        "not a fair test."
+        "Below: the live predictions of the bundled models. Those trained on GTZAN were fit "
+        "on every usable clip, this one included, so they have **seen this clip in "
+        "training** and are not a fair test"
+        + (f"; {_and(zero_shot)} learned nothing from GTZAN, so "
+           f"{'its answer is' if len(zero_shot) == 1 else 'their answers are'} fair."
+           if zero_shot else ".")
     )
 
-# ------------------------------------------------------------------ verdict
-st.subheader(f"Verdict: {v.genre}" + (" (seen in training)" if selection.gtzan_id else ""))
-(st.warning if v.unsure else st.success if v.agree else st.info)(v.summary)
-weights = ", ".join(f"{short_label(name)} {w:.0%}"
-                    for name, w in result.ensemble_weights.items())
-st.caption(
-    f"The verdict is the ensemble: a weighted mean of the models' probabilities ({weights}). "
-    "The weights are the ones that scored best on songs the models had not seen, and the "
-    "Models page shows how this rule does on songs whose weights were chosen without them. "
-    "Each model pools its 3-second segments by the mean of their log-probabilities."
-)
+# ------------------------------------------------------------------ the gate, then the verdict
+if is_music:
+    st.subheader(f"Verdict: {v.genre}" + (" (seen in training)" if selection.gtzan_id else ""))
+    (st.warning if v.unsure else st.success if v.agree else st.info)(v.summary)
+    st.caption(_who_decided(result.ensemble_weights))
+else:
+    st.warning(result.content.statement, icon=":material/hearing_disabled:")
+_audioset_view(result)
 for message in stored_evaluation_errors():  # altered files: say so, don't just drop them
     st.error(message)
 scores = {name: stored_balanced_accuracy(name) for name in (*result.models, ENSEMBLE)}
-if all(v is not None for v in scores.values()):
+if is_music and all(v is not None for v in scores.values()):
     best = max(result.models, key=lambda name: scores[name])
     if scores[best] > scores[ENSEMBLE] + 0.02:  # more than noise of a clip or two
         st.caption(
@@ -102,25 +168,43 @@ if all(v is not None for v in scores.values()):
         )
 
 # ------------------------------------------------------------------ side by side
-cols = st.columns(len(result.models))
-for col, (name, r) in zip(cols, result.models.items()):
-    with col:
-        short = short_label(name)
-        st.metric(f"**{short}** {MODEL_TITLES[name].removeprefix(short).strip()}", r.genre, f"{float(np.max(r.probabilities)):.0%} sure",
-                  delta_color="off", delta_arrow="off")
-        st.plotly_chart(plotting.genre_bars_figure(r.probabilities, height=280),
-                        key=f"fig_bars_{name}")
-        score = stored_balanced_accuracy(name)
-        st.caption(f"{r.seconds * 1000:.0f} ms" + (
-            f" · balanced accuracy {score:.0%} in the stored evaluation" if score is not None
-            else ""))
-st.caption(
-    f"Shared analysis (resampling to 16 kHz, one spectrogram): "
-    f"{result.analysis_seconds * 1000:.0f} ms; total {result.seconds:.2f} s."
-)
+if not is_music:
+    st.markdown("**Genre guesses anyway**")
+    st.caption(
+        f"The genre models always name one of the ten genres, even for {result.content.kind}. "
+        f"Together they would guess {v.genre} ({v.confidence:.0%}), but that is no verdict. "
+        + _who_decided(result.ensemble_weights).replace("**Who decided**", "Who would decide")
+    )
+side_by_side = st.container() if is_music else st.expander(
+    f"Each model's guess ({N_MODELS} models)", icon=":material/visibility:")
+with side_by_side:
+    cols = st.columns(len(result.models))
+    for col, (name, r) in zip(cols, result.models.items(), strict=True):
+        with col:
+            short = short_label(name)
+            st.metric(f"**{short}** {MODEL_TITLES[name].removeprefix(short).strip()}", r.genre,
+                      f"{float(np.max(r.probabilities)):.0%} sure",
+                      delta_color="off", delta_arrow="off")
+            st.plotly_chart(plotting.genre_bars_figure(r.probabilities, height=280),
+                            key=f"fig_bars_{name}")
+            score = stored_balanced_accuracy(name)
+            ms = r.seconds * 1000  # <1 ms: it reads outputs another model already computed
+            st.caption((f"{ms:.0f} ms" if ms >= 0.5 else "<1 ms") + (
+                f" · balanced accuracy {score:.0%} in the stored evaluation" if score is not None
+                else ""))
+            if name in ZERO_SHOT:
+                st.caption("**Learned nothing from GTZAN**: it only compares what its network "
+                           "already knew about the ten genres, so no clip here was ever its "
+                           "training data.")
+    st.caption(
+        f"Shared analysis (resampling to 16 kHz, one spectrogram): "
+        f"{result.analysis_seconds * 1000:.0f} ms; total {result.seconds:.2f} s."
+    )
 
 # ------------------------------------------------------------------ timeline
 st.subheader("Genre over time")
+if not is_music:
+    st.caption("Not music, so these are guesses too: watch them wander.")
 n = len(result.segment_times)
 labels = [f"{t0:.0f}–{t1:.0f} s" for t0, t1 in result.segment_times]
 segment = 0
@@ -141,7 +225,7 @@ t0, t1 = (float(x) for x in result.segment_times[segment])
 st.markdown(f"**Segment {labels[segment]}**")
 st.audio(selection.playable, format=selection.mime, start_time=t0, end_time=min(t1, audio.duration))
 seg_cols = st.columns(len(result.models))
-for col, (name, r) in zip(seg_cols, result.models.items()):
+for col, (name, r) in zip(seg_cols, result.models.items(), strict=True):
     p = r.segment_probabilities[segment]
     top = np.argsort(-p)[:3]
     col.markdown(f"*{short_label(name)}*: " +

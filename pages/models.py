@@ -1,4 +1,4 @@
-"""Models: how good the four models and their ensemble are, from the stored evaluations.
+"""Models: how good the bundled models and their ensemble are, from the stored evaluations.
 
 Every figure on this page is read from ``assets/evaluation/<model>.json`` (verified
 against the manifest); nothing is typed by hand.
@@ -18,6 +18,7 @@ from mgc_core.evaluation.records import Evaluation, Score, evaluation_path
 from mgc_core.models.registry import ENSEMBLE, MODEL_NAMES, RESULT_NAMES, short_label, title
 from ui.evaluations import evaluation
 from ui.input_panel import gtzan_dataset, select_gtzan_clip
+from ui.results import in_words, learns_from_gtzan
 
 METRIC_TITLES = {"accuracy": "Accuracy", "balanced_accuracy": "Balanced accuracy",
                  "macro_f1": "Macro-F1"}
@@ -30,11 +31,12 @@ METRIC_HELP = {
                 "genres.",
 }
 PERCENT = st.column_config.NumberColumn(format="%.1f%%")  # tables hold percentages
+N_MODELS = in_words(len(MODEL_NAMES))
 
 st.title("Models: how good are they?")
 st.caption(
-    "Scores of the four models and of their ensemble on GTZAN clips they never saw in "
-    "training, with 95% intervals, where they go wrong, and how often they agree."
+    f"Scores of the {N_MODELS} models and of their ensemble on GTZAN clips they never saw "
+    "in training, with 95% intervals, where they go wrong, and how often they agree."
 )
 
 missing = [f"{n}.json" for n in RESULT_NAMES if not evaluation_path(n).is_file()]
@@ -103,6 +105,13 @@ st.caption(
 # ------------------------------------------------------------------ one model
 def _model_tab(name: str, rec: Evaluation) -> None:
     st.markdown(f"**{title(name)}**")
+    if name != ENSEMBLE and not learns_from_gtzan(name):
+        st.markdown(
+            f":material/school: The {short_label(name)} model was **never trained** on "
+            "GTZAN: it learned nothing from these clips, so fitting it on a fold's training "
+            "part changes nothing. Every fold and every shuffle is the same model, and its "
+            "scores below are simply its scores on every clip: a fair test by construction."
+        )
     if name == ENSEMBLE:
         st.caption(rec.rule)
         weights = {"used by the app": dict(rec.weights),
@@ -116,14 +125,14 @@ def _model_tab(name: str, rec: Evaluation) -> None:
                      key="ensemble_weights",
                      column_config={c: st.column_config.NumberColumn(format="%.0f%%")
                                     for c in short.values()})
-    for col, m in zip(st.columns(len(METRICS)), METRICS):
+    for col, m in zip(st.columns(len(METRICS)), METRICS, strict=True):
         col.metric(METRIC_TITLES[m], f"{rec.scores[m].value:.1%}", _ci(rec.scores[m]),
                    help=METRIC_HELP[m], delta_color="off", delta_arrow="off")
     st.markdown("**Seed spread**: the same test repeated with other shuffles of the folds.")
     st.dataframe(
         pd.DataFrame({
             METRIC_TITLES[m]: {**{f"shuffle {s}": 100 * v for s, v in
-                                  zip(rec.fold_seeds, rec.seeds[m].values)},
+                                  zip(rec.fold_seeds, rec.seeds[m].values, strict=True)},
                                "mean": 100 * rec.seeds[m].mean, "sd": 100 * rec.seeds[m].std}
             for m in METRICS
         }).T,
@@ -181,7 +190,7 @@ else:
         plotting.grouped_bars_figure(
             {s: {lvl: leaky[keys[i]]["balanced_accuracy"] for lvl, keys in levels.items()}
              for s, i in series.items()},
-            colors=dict(zip(series, (plotting.MARKER_COLOR, plotting.LINE_COLOR))),
+            colors=dict(zip(series, (plotting.MARKER_COLOR, plotting.LINE_COLOR), strict=True)),
             title="KNN balanced accuracy, leaky vs honest split", y_title="balanced accuracy",
         ),
         key="fig_leaky",
@@ -201,9 +210,9 @@ else:
 
 # ------------------------------------------------------------------ agreement
 st.subheader("Do the models agree?")
-four = {n: common["predicted"][n] for n in MODEL_NAMES}
-names, agree = agreement.pairwise_agreement(four)
-_, kappa = agreement.pairwise_kappa(four)
+members = {n: common["predicted"][n] for n in MODEL_NAMES}
+names, agree = agreement.pairwise_agreement(members)
+_, kappa = agreement.pairwise_kappa(members)
 labels = [short_label(n) for n in names]
 left, right = st.columns(2)
 left.plotly_chart(plotting.pairwise_figure(agree, labels, title="Same genre (share of clips)",
@@ -218,12 +227,12 @@ st.caption(
     "ensemble better than its members."
 )
 
-rows = agreement.disagreements(common["ids"], common["truth"], four)
-ensemble = dict(zip(common["ids"], common["predicted"][ENSEMBLE]))
+rows = agreement.disagreements(common["ids"], common["truth"], members)
+ensemble = dict(zip(common["ids"], common["predicted"][ENSEMBLE], strict=True))
 table = pd.DataFrame([{**r, ENSEMBLE: ensemble[r["clip"]]} for r in rows],
                      columns=["clip", "truth", *RESULT_NAMES, "right"])
-st.markdown(f"**Disagreements**: the {len(rows)} clips on which the four models do not all "
-            "name the same genre. Select one to listen to it.")
+st.markdown(f"**Disagreements**: the {len(rows)} clips on which the {N_MODELS} models do not "
+            "all name the same genre. Select one to listen to it.")
 event = st.dataframe(
     table, hide_index=True, key="disagreements", on_select="rerun",
     selection_mode="single-row",

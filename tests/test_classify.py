@@ -19,6 +19,7 @@ from mgc_core.analysis.rows import to_json_dict
 from mgc_core.audio import Audio
 from mgc_core.errors import AssetError, ParameterError
 from mgc_core.genres import GENRES
+from mgc_core.models.efficientat_lite import LABELS_FILE, TFLITE_FILE
 from mgc_core.models import MODEL_NAMES, registry
 from mgc_core.models.base import GenreModel
 from mgc_core.models.frontend import SEGMENT_SECONDS
@@ -71,12 +72,22 @@ def make_fake_assets(root: Path, names=MODEL_NAMES) -> Path:  # noqa: ANN001
         assets.record([root / "models" / FAKES[name].file_name],
                       command=f"python -m mgc_core train --gtzan DIR --models {name}",
                       data="fake", root=root)
+    copy_audioset_network(root)
     write_fake_ensemble(root)
     return root
 
 
+def copy_audioset_network(root: Path) -> None:
+    """The real AudioSet network and class list, which the gate reads whatever models run."""
+    for name in (TFLITE_FILE, LABELS_FILE):
+        target = root / "models" / name
+        target.write_bytes((assets.BUNDLED_DIR / "models" / name).read_bytes())
+        assets.record([target], command="python -m mgc_core convert-efficientat", data="copy",
+                      root=root)
+
+
 #: Ensemble weights of the fake assets (unequal, so the tests see them applied).
-FAKE_WEIGHTS = {"knn": 0.1, "cnn": 0.2, "lstm": 0.3, "transfer": 0.4}
+FAKE_WEIGHTS = {"knn": 0.1, "cnn": 0.2, "lstm": 0.2, "transfer": 0.4, "audioset": 0.1}
 
 
 def write_fake_ensemble(root: Path, weights=FAKE_WEIGHTS) -> None:  # noqa: ANN001
@@ -132,7 +143,7 @@ def test_result_shape_and_ensemble(fakes):
     assert to_json_dict(result)["ensemble"]["weights"] == pytest.approx(FAKE_WEIGHTS)
     assert result.seconds >= result.analysis_seconds > 0
     # One analysis shared by all models.
-    assert len(set(ConstantModel.fronts)) == 1 and len(ConstantModel.fronts) == 4
+    assert len(set(ConstantModel.fronts)) == 1 and len(ConstantModel.fronts) == len(MODEL_NAMES)
 
 
 def test_a_subset_of_models_renormalises_the_weights(fakes):

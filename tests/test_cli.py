@@ -67,8 +67,11 @@ def test_classify_text_output(fake_assets, wavs, capsys):
     assert "blues 0.8" in out  # the fake knn favours blues
     lines = out.splitlines()
     assert lines[0].endswith("good1.wav (7.0 s, 2 segments)")
-    assert [line.split()[0] for line in lines[1:]] == ["knn", "cnn", "ensemble"]
-    assert lines[1].startswith("  knn       blues 0.82, ") and lines[1].endswith(" s)")
+    # A sine tone is not music: the gate says so first, then the guesses, then AudioSet's view.
+    assert lines[1].startswith("  This does not sound like music (AudioSet hears mostly: ")
+    assert [line.split()[0] for line in lines[2:5]] == ["knn", "cnn", "ensemble"]
+    assert lines[2].startswith("  knn       blues 0.82, ") and lines[2].endswith(" s)")
+    assert lines[5].startswith("  AudioSet hears: ") and len(lines) == 6
     assert ConstantModel.loads == 2
 
 

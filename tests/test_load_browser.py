@@ -123,7 +123,7 @@ def _clip(i: int, folder: Path) -> Path:
     ext, fmt, subtype, sr = _FORMATS[i % len(_FORMATS)]
     bpm = 70 + (i * 17) % 110
     duration = round(8.0 + (i * 0.7) % 7.0, 1)
-    drums = (i % 5) / 4  # 0 (chord only) to 1 (drums only)
+    drums = 0.5 + (i % 5) / 8  # half to all drums: music to the gate (a bare chord is not)
     y = drums * drum_pattern(sr=sr, duration=duration, bpm=bpm, seed=i) + (1 - drums) * (
         major_chord(sr=sr, duration=duration, root=110.0 * 2 ** ((i * 5 % 12) / 12))
     )

@@ -22,7 +22,7 @@ from mgc_core.models.registry import (
 
 
 def test_names_and_order():
-    assert MODEL_NAMES == ("knn", "cnn", "lstm", "transfer")
+    assert MODEL_NAMES == ("knn", "cnn", "lstm", "transfer", "audioset")
     assert RESULT_NAMES == (*MODEL_NAMES, ENSEMBLE)
     assert list(MODEL_TITLES) == list(MODEL_NAMES)
 
@@ -70,7 +70,7 @@ def test_check_names():
 def test_bad_names_say_what_to_use(bad, match):
     with pytest.raises(ParameterError, match=match) as info_:
         check_names(bad)
-    assert "knn, cnn, lstm, transfer" in str(info_.value)
+    assert "knn, cnn, lstm, transfer, audioset" in str(info_.value)
 
 
 def test_unknown_model_info():

@@ -56,7 +56,9 @@ def fitted(data):
 def test_registry_and_layout():
     assert model_class("transfer") is TransferModel
     assert TransferModel.name == "transfer" and TransferModel.file_name == "transfer_head.skops"
-    assert N_EMBEDDING == 500 == sum(w for _, w in EMBEDDING_PARTS)
+    assert N_EMBEDDING == 1411 == sum(w for _, w in EMBEDDING_PARTS)
+    assert [name for name, _ in EMBEDDING_PARTS][-2:] == ["audioset_embedding",
+                                                          "audioset_logits"]
 
 
 @pytest.mark.slow
@@ -66,14 +68,19 @@ def test_inputs_on_a_synthetic_clip():
     front = analyse(y)
     model = TransferModel()
     X = model.inputs(front)
-    assert X.shape == (3, 500) and X.dtype == np.float32 and np.all(np.isfinite(X))
+    assert X.shape == (3, 1411) and X.dtype == np.float32 and np.all(np.isfinite(X))
+    tags = model.tagger().tag(front)  # the AudioSet part: the shared tagger's outputs
+    np.testing.assert_array_equal(X[:, 500:884], tags.embedding)
+    np.testing.assert_array_equal(X[:, 884:], tags.logits)
     # The model loaded the bundled networks on first use and keeps them (no module cache).
     networks = model.networks_
     np.testing.assert_array_equal(model.inputs(front), X)
     assert model.networks_ is networks and model.networks() is networks
     # The same networks given as verified bytes (as load_model does) embed the same.
     given = TransferModel().load_parts({
-        f: assets.read_verified(bundled_lite_path(w)) for w, f in LITE_FILES.items()})
+        **{f: assets.read_verified(bundled_lite_path(w)) for w, f in LITE_FILES.items()},
+        **{f: assets.read_verified(assets.ASSETS_DIR / "models" / f)
+           for f in ("efficientat_mn04.tflite", "efficientat_mn04_labels.csv")}})
     np.testing.assert_array_equal(given.inputs(front), X)
     fresh = embedding_networks()
     assert fresh[0] is not networks[0]  # each call loads anew: callers keep what they load
@@ -96,6 +103,27 @@ def test_head_fit_predict(fitted, data):
     assert np.mean(proba.argmax(axis=1) == y) >= 0.9
     assert fitted.best_params_["C"] in (0.01, 1.0)
     assert fitted.cv_level_ == "clip" and 0.0 <= fitted.cv_score_ <= 1.0
+
+
+def test_clip_mean_head_pools_segments_into_its_clip_verdict(fitted, data):
+    """Trained on clip means, the linear head's verdict on a clip's mean equals the pooled
+    verdict of the clip's segments (what the app shows)."""
+    from mgc_core.models.frontend import pool_segments
+
+    _, (X, _, clips, _) = data
+    for clip in np.unique(clips)[:5]:
+        seg = X[clips == clip]
+        pooled = pool_segments(fitted.predict_proba(seg))
+        whole = fitted.predict_proba(seg.mean(axis=0, keepdims=True))[0]
+        np.testing.assert_allclose(pooled, whole, atol=1e-5)
+
+
+def test_segments_of_one_clip_must_share_its_genre(data):
+    _, (X, y, clips, _) = data
+    y = y.copy()
+    y[0] = (y[0] + 1) % len(GENRES)
+    with pytest.raises(ParameterError, match="every segment of a clip"):
+        TransferModel().fit(X, y, clips=clips)
 
 
 def test_head_fit_without_clips_scores_segments(data):

@@ -19,11 +19,13 @@ from streamlit.testing.v1 import AppTest
 from mgc_core import assets
 from mgc_core import evaluation as ev
 from mgc_core.genres import GENRES
+from mgc_core.models.efficientat_lite import ATTRIBUTION
 
 PAGE = ROOT / "pages" / "about.py"
 REAL = assets.ASSETS_DIR
 LICENSE = "models/MUSICNN_LICENSE.md"
-COUNTS = dict(zip(GENRES, (100, 99, 98, 17, 15, 22, 85, 22, 15, 22)))
+MIT_LICENSE = "models/EFFICIENTAT_LICENSE.md"
+COUNTS = dict(zip(GENRES, (100, 99, 98, 17, 15, 22, 85, 22, 15, 22), strict=True))
 DATA = {"n_clips": sum(COUNTS.values()), "clips_per_genre": COUNTS, "excluded": 26,
         "n_groups": 175, "protocol": "grouped-cv", "trained_on": "toy clips"}
 
@@ -34,10 +36,11 @@ def _path(monkeypatch):
 
 
 def _assets(root: Path, *, models: bool = True, evaluation: bool = True) -> Path:
-    """A temporary assets folder: the licence, model entries in the manifest, a knn record."""
+    """A temporary assets folder: the licences, model entries in the manifest, a knn record."""
     (root / "models").mkdir(parents=True)
-    shutil.copy(REAL / LICENSE, root / LICENSE)
-    assets.record([root / LICENSE], command="copied", data="musicnn wheel", root=root)
+    for notice in (LICENSE, MIT_LICENSE):
+        shutil.copy(REAL / notice, root / notice)
+        assets.record([root / notice], command="copied", data="upstream notice", root=root)
     if models:
         for name in ("knn.skops", "cnn.keras", "lstm.keras", "transfer_head.skops"):
             (root / "models" / name).write_bytes(b"toy " + name.encode())
@@ -85,6 +88,25 @@ def test_data_protocol_licence_and_privacy(monkeypatch, tmp_path):
     assert "never stored on disk" in text
 
 
+def test_audioset_attribution_and_efficientat_notice(monkeypatch, tmp_path):
+    at = _run(monkeypatch, _assets(tmp_path))
+    assert not at.exception and not messages(at, "error")
+    text = _text(at)
+    for cited in ("Schmid", "Koutini", "Widmer", "ICASSP", "arXiv:2211.04772",
+                  "github.com/fschmid56/EfficientAT", "Gemmeke", "CC BY 4.0", "CC BY-SA 4.0"):
+        assert cited in text, cited
+    assert ATTRIBUTION in [c.value for c in at.caption]
+    assert "The five models" in [h.value for h in at.subheader]
+    assert "AudioSet (never saw GTZAN)" in text  # the registry's fifth model is listed
+    assert "**The music check can be wrong**" in text  # the gate in "Known limits"
+    notice = at.expander[1]
+    assert "EfficientAT" in notice.label and "MIT" in notice.label
+    shown = notice.markdown[0].value
+    assert "Permission is hereby granted, free of charge" in shown
+    assert shown.strip() == (REAL / MIT_LICENSE).read_text(encoding="utf-8").strip()
+    assert "four" not in text.lower().split()
+
+
 def test_without_evaluation_the_page_says_how_to_build_it(monkeypatch, tmp_path):
     at = _run(monkeypatch, _assets(tmp_path, evaluation=False))
     assert not at.exception and not messages(at, "error")
@@ -101,13 +123,14 @@ def test_without_trained_models_the_page_still_shows(monkeypatch, tmp_path):
     assert "never stored on disk" in _text(at)
 
 
-def test_altered_licence_shows_the_error(monkeypatch, tmp_path):
+@pytest.mark.parametrize("notice", [LICENSE, MIT_LICENSE])
+def test_altered_licence_shows_the_error(monkeypatch, tmp_path, notice):
     root = _assets(tmp_path)
-    (root / LICENSE).write_text("tampered", encoding="utf-8")
+    (root / notice).write_text("tampered", encoding="utf-8")
     at = _run(monkeypatch, root)
     assert not at.exception
     errors = messages(at, "error")
-    assert len(errors) == 1 and "MUSICNN_LICENSE.md has been altered" in errors[0]
+    assert len(errors) == 1 and f"{Path(notice).name} has been altered" in errors[0]
 
 
 def test_real_assets(monkeypatch):
@@ -121,6 +144,7 @@ def test_real_assets(monkeypatch):
     bars = figures(at)["fig_clips_per_genre"]["data"][0]
     assert list(bars["y"]) == [data["clips_per_genre"][g] for g in GENRES]
     assert "Permission to use, copy, modify" in at.expander[0].markdown[0].value
+    assert "Permission is hereby granted" in at.expander[1].markdown[0].value
     if (REAL / "evaluation" / "knn.json").is_file():
         protocol = json.loads((REAL / "evaluation" / "knn.json").read_text())["protocol"]
         assert protocol["description"] in _text(at)

@@ -1,5 +1,9 @@
 """AppTest runs of the Classify page: no input, a built-in signal, an upload, bad input, GTZAN.
 
+Music (the "drum_pattern" built-in, which AudioSet hears as music) gets a "Verdict" heading;
+a sound that is not music (white noise, a bare sine tone) gets the gate's statement instead,
+with the genre guesses still shown below it.
+
 Needs the bundled models (``assets/models``); skips with the command that builds them
 when they are absent.
 """
@@ -19,8 +23,12 @@ from _apptest import app_on, figures, messages
 
 from mgc_core import assets
 from mgc_core.analysis.classify import model_path
+from mgc_core.analysis.content import KINDS
+from mgc_core.audio.signals import make_signal
 from mgc_core.genres import GENRES
-from mgc_core.models import MODEL_NAMES
+from mgc_core.models import MODEL_NAMES, MODEL_TITLES
+from mgc_core.models.efficientat_lite import ATTRIBUTION, read_class_labels
+from mgc_core.models.registry import short_label
 
 pytestmark = pytest.mark.slow
 PAGE = "classify"
@@ -37,6 +45,7 @@ def _no_dataset(monkeypatch):
 
 
 def _wav(seconds: float, sr: int = 8000) -> bytes:
+    """A sine tone with a little noise: not music to AudioSet."""
     rng = np.random.default_rng(0)
     t = np.arange(int(seconds * sr)) / sr
     y = 0.3 * np.sin(2 * np.pi * 220 * t) + 0.05 * rng.standard_normal(t.size)
@@ -45,8 +54,16 @@ def _wav(seconds: float, sr: int = 8000) -> bytes:
     return buf.getvalue()
 
 
-def _check_full_result(at) -> None:
-    assert not at.exception, at.exception
+def _drums_wav(seconds: float, sr: int = 8000) -> bytes:
+    """The built-in drum pattern as a WAV file: music to AudioSet."""
+    buf = io.BytesIO()
+    sf.write(buf, make_signal("drum_pattern", sr=sr, duration=seconds), sr, format="WAV")
+    return buf.getvalue()
+
+
+def _check_models(at) -> None:
+    """Every model of the registry has its column, bars and timeline."""
+    assert len(MODEL_NAMES) == 5 and "audioset" in MODEL_NAMES
     figs = figures(at)
     for name in MODEL_NAMES:
         bars = figs[f"fig_bars_{name}"]["data"][0]
@@ -54,8 +71,43 @@ def _check_full_result(at) -> None:
         assert list(bars["y"]) == ["blues", "classical", "country", "disco", "hiphop", "jazz",
                                    "metal", "pop", "reggae", "rock"]
         assert f"fig_timeline_{name}" in figs
-    assert any(h.value.startswith("Verdict:") for h in at.subheader)
+    labels = [m.label for m in at.metric]
+    for name in MODEL_NAMES:  # one column per model, titled from the registry
+        assert sum(label.startswith(f"**{short_label(name)}**") for label in labels) == 1
+    assert "**AudioSet** (never saw GTZAN)" in labels
+    assert MODEL_TITLES["audioset"] == "AudioSet (never saw GTZAN)"
+    assert any("Learned nothing from GTZAN" in c.value for c in at.caption)
+    segment_lines = [m.value for m in at.markdown if m.value.startswith("*") and "%" in m.value
+                     and not m.value.startswith("**")]
+    assert [line.split("*")[1] for line in segment_lines] == [short_label(n) for n in MODEL_NAMES]
     assert len(at.get("download_button")) == 2
+
+
+def _check_audioset_view(at) -> str:
+    """The "AudioSet hears" block: music probability, AudioSet's own genres, attribution."""
+    heard = [m.value for m in at.markdown if m.value.startswith("**AudioSet hears**")]
+    assert len(heard) == 1 and "music " in heard[0]
+    own = [m.value for m in at.markdown if m.value.startswith("Its own music genres:")]
+    assert len(own) == 1
+    captions = [c.value for c in at.caption]
+    assert any("two million" in c and "527" in c for c in captions)
+    assert ATTRIBUTION in captions
+    return own[0]
+
+
+def _names_an_audioset_genre(line: str) -> bool:
+    labels = read_class_labels(
+        (assets.ASSETS_DIR / "models" / "efficientat_mn04_labels.csv").read_bytes())
+    return any(f"{labels[i]} " in line for i in range(216, 266))
+
+
+def _check_full_result(at) -> None:
+    assert not at.exception, at.exception
+    _check_models(at)
+    assert any(h.value.startswith("Verdict:") for h in at.subheader)
+    assert not [w for w in messages(at, "warning") if "not music" in w or "silent" in w]
+    assert any(c.value.startswith("**Who decided**") for c in at.caption)
+    assert _names_an_audioset_genre(_check_audioset_view(at))
     stored = assets.ASSETS_DIR / "evaluation" / "transfer.json"
     if stored.is_file():  # each column quotes its model's stored balanced accuracy
         value = json.loads(stored.read_text())["balanced_accuracy"]["value"]
@@ -68,17 +120,34 @@ def test_no_input():
     assert any("Choose some music" in m for m in messages(at, "info"))
 
 
-def test_built_in_signal_gets_four_verdicts_and_a_timeline():
+def test_built_in_music_gets_a_verdict_from_every_model_and_a_timeline():
     at = app_on(PAGE)
     at.selectbox(key="input_signal").set_value("drum_pattern")
     at.button(key="input_signal_go").click()
     at.run()
     _check_full_result(at)
+    heading = [h.value for h in at.subheader].index
+    assert heading("Genre over time") > heading(next(h.value for h in at.subheader
+                                                     if h.value.startswith("Verdict:")))
+
+
+@pytest.mark.parametrize("signal", ["white_noise", "sine"])
+def test_a_sound_that_is_not_music_gets_the_statement_not_a_verdict(signal):
+    at = app_on(PAGE)
+    _signal(at, signal)
+    assert not at.exception, at.exception
+    assert not any(h.value.startswith("Verdict") for h in at.subheader)
+    statements = [w for w in messages(at, "warning") if "genre guesses below mean" in w]
+    assert len(statements) == 1 and "AudioSet hears mostly" in statements[0]
+    _check_models(at)  # the guesses are still there, folded away below the statement
+    assert any(e.label.startswith("Each model's guess") for e in at.expander)
+    assert any("no verdict" in c.value for c in at.caption)
+    _check_audioset_view(at)
 
 
 def test_phone_recording_8khz_upload():
     at = app_on(PAGE)
-    at.file_uploader(key="input_upload").set_value(("phone.wav", _wav(10.0), "audio/wav"))
+    at.file_uploader(key="input_upload").set_value(("phone.wav", _drums_wav(10.0), "audio/wav"))
     at.run()
     _check_full_result(at)
     n_segments = np.asarray(figures(at)["fig_timeline_cnn"]["data"][0]["z"]).shape[1]
@@ -133,7 +202,7 @@ def test_batch_of_two_wavs_and_a_bad_file_gives_three_rows():
     at = app_on(PAGE)
     _signal(at)
     at.file_uploader(key="batch_upload").set_value([
-        ("one.wav", _wav(4.0), "audio/wav"),
+        ("one.wav", _drums_wav(4.0), "audio/wav"),
         ("broken.mp3", b"hello, not audio" * 10, "audio/mpeg"),
         ("two.wav", _wav(7.0, sr=16000), "audio/wav"),
     ])
@@ -148,10 +217,19 @@ def test_batch_of_two_wavs_and_a_bad_file_gives_three_rows():
         load_audio(b"hello, not audio" * 10, sr=22050)
     bad = table.iloc[1]
     assert bad["error"] == str(expected.value) and pd.isna(bad["verdict"])
+    assert pd.isna(bad["content"])
     for i in (0, 2):
         row = table.iloc[i]
-        assert row["error"] == "" and row["verdict"] in GENRES
+        assert row["error"] == "" and row["content"] in KINDS and 0 <= row["music p"] <= 1
         assert all(row[m] in GENRES and 0 < row[f"{m} p"] <= 1 for m in MODEL_NAMES)
+        assert isinstance(row["audioset genre"], str) and row["audioset genre"]
+    music, tone = table.iloc[0], table.iloc[2]
+    assert music["content"] == "music" and music["verdict"] in GENRES
+    assert 0 < music["verdict p"] <= 1
+    # not music: the verdict is empty, and the content column says why
+    assert tone["content"] != "music" and tone["verdict"] == "" and pd.isna(tone["verdict p"])
     assert np.isclose(table.iloc[2]["duration_s"], 7.0, atol=0.05)
+    assert any("its verdict stays empty" in c.value for c in at.caption)
+    assert ATTRIBUTION in " ".join(c.value for c in at.caption)
     csv_button = [b for b in at.get("download_button") if "batch" in b.proto.id]
     assert csv_button

@@ -18,6 +18,7 @@ import pytest
 import soundfile as sf
 
 from mgc_core import assets
+from mgc_core.models.registry import MODEL_NAMES
 from mgc_core.datasets import GTZAN
 from mgc_core.datasets.clips import ClipTable, clip_table
 from mgc_core.errors import AssetError, AudioError, ParameterError
@@ -343,11 +344,11 @@ def test_evaluate_all_writes_valid_records(tiny, tmp_path, fake_models):
     from mgc_core.evaluation import read_evaluation
 
     report = evaluate_all(
-        tiny, models=("knn", "cnn", "lstm", "transfer"), fold_seeds=(0, 1),
+        tiny, models=MODEL_NAMES, fold_seeds=(0, 1),
         cache_dir=tmp_path / "cache", assets_dir=tmp_path / "assets", n_resamples=200,
         command="python -m mgc_core evaluate --gtzan DIR",
     )
-    assert set(report.paths) == {"knn", "cnn", "lstm", "transfer", "ensemble"}
+    assert set(report.paths) == {*MODEL_NAMES, "ensemble"}
     for name in report.paths:
         record = read_evaluation(name, assets_dir=tmp_path / "assets")  # verified + validated
         # The ensemble's nested evaluation runs on the first fold seed only.
@@ -358,13 +359,25 @@ def test_evaluate_all_writes_valid_records(tiny, tmp_path, fake_models):
     knn = read_evaluation("knn", assets_dir=tmp_path / "assets")
     assert "leaky" in knn and "leaky" not in read_evaluation("cnn", assets_dir=tmp_path / "assets")
     ens = read_evaluation("ensemble", assets_dir=tmp_path / "assets")
-    assert ens["members"] == ["knn", "cnn", "lstm", "transfer"] and "nested" in ens["rule"]
+    assert ens["members"] == list(MODEL_NAMES) and "nested" in ens["rule"]
     assert set(ens["weights"]) == set(ens["members"])
     assert set(ens["weights_by_fold"]) == {"0", "1", "2", "3", "4"}
     # Soft vote of identical members is the members' prediction.
     assert ens["clips"][0]["probabilities"] == pytest.approx(knn["clips"][0]["probabilities"],
                                                              abs=1e-5)
     assert {"inputs (decode, analyse, cache)", "cross-validation knn"} <= set(report.timings)
+    assert set(ens["weights_by_seed"]) == {"0"}
+
+
+def test_the_ensemble_can_be_scored_on_every_fold_seed(tiny, tmp_path, fake_models):
+    from mgc_core.evaluation import read_evaluation
+
+    evaluate_all(tiny, models=MODEL_NAMES, fold_seeds=(0, 1), cache_dir=tmp_path / "cache",
+                 assets_dir=tmp_path / "assets", n_resamples=50, ensemble_every_seed=True)
+    ens = read_evaluation("ensemble", assets_dir=tmp_path / "assets")
+    assert ens["protocol"]["fold_seeds"] == [0, 1]
+    assert set(ens["weights_by_seed"]) == {"0", "1"}
+    assert len(ens["seeds"]["balanced_accuracy"]["values"]) == 2
 
 
 @pytest.fixture(scope="module")
@@ -467,11 +480,11 @@ def test_ensemble_alone_is_rebuilt_from_the_stored_members(tiny, tmp_path, fake_
     with pytest.raises(AssetError, match="knn"):  # no member evaluated yet: fails first
         evaluate_all(tiny, models=("ensemble",), **kwargs)
     assert not fake_models
-    evaluate_all(tiny, models=("knn", "cnn", "lstm", "transfer"), **kwargs)
+    evaluate_all(tiny, models=MODEL_NAMES, **kwargs)
     first = read_evaluation("ensemble", assets_dir=tmp_path / "assets")
     fake_models.clear()
     report = evaluate_all(tiny, models=("ensemble",), **kwargs)
     assert set(report.paths) == {"ensemble"}
-    assert len(fake_models) == 4 * 10  # the inner fits only; members are not refitted
+    assert len(fake_models) == len(MODEL_NAMES) * 10  # the inner fits only, not the members
     again = read_evaluation("ensemble", assets_dir=tmp_path / "assets")
     assert again["weights"] == first["weights"] and again["clips"] == first["clips"]

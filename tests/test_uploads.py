@@ -225,6 +225,10 @@ def test_md_escape_neutralises_markdown_and_streamlit_directives():
     assert escaped.endswith("\\\\")
 
 
+#: The gate's answer for music, as far as summary_row reads it.
+_music = SimpleNamespace(kind="music", music_probability=0.93456, is_music=True)
+
+
 class _Upload:
     """What st.file_uploader returns, as far as ui.batch uses it."""
 
@@ -245,7 +249,8 @@ def test_batch_rows_label_hostile_names_and_refuse_oversize(monkeypatch):
         classified.append(audio.duration)
         top = SimpleNamespace(top=lambda k: [("jazz", 0.9)])
         return SimpleNamespace(duration_s=audio.duration, models=dict.fromkeys(MODEL_NAMES, top),
-                               genre="jazz", ensemble=np.array([0.1, 0.9]))
+                               genre="jazz", ensemble=np.array([0.1, 0.9]),
+                               content=_music, audioset_genres=(("Swing music", 0.61),))
 
     monkeypatch.setattr(batch, "run_classify", fake_classify)
     monkeypatch.setattr(batch, "upload_limit_mb", lambda: 1)
@@ -264,6 +269,45 @@ def test_batch_rows_label_hostile_names_and_refuse_oversize(monkeypatch):
     assert rows[3]["error"].startswith("a .txt file is not a format mgc accepts")
     assert "more than the 1 MB limit for uploads" in rows[4]["error"]
     assert len(classified) == 3 and rows[0]["verdict"] == "jazz"
+    assert rows[0]["content"] == "music" and rows[0]["audioset genre"] == "Swing music"
+    assert rows[3]["content"] is None and rows[3]["verdict"] is None
+
+
+def _gated_rows(monkeypatch, content) -> list[dict]:
+    """Batch rows of one file whose (fake) classification has the gate's ``content``."""
+    from mgc_core.models import MODEL_NAMES
+    from ui import batch
+
+    def fake_classify(key, audio):
+        top = SimpleNamespace(top=lambda k: [("pop", 0.4)])
+        return SimpleNamespace(duration_s=audio.duration, models=dict.fromkeys(MODEL_NAMES, top),
+                               genre="pop", ensemble=np.array([0.6, 0.4]), content=content,
+                               audioset_genres=(("Electronic music", 0.0004),))
+
+    monkeypatch.setattr(batch, "run_classify", fake_classify)
+    return batch.batch_rows([_Upload("memo.wav", _wav())])
+
+
+def test_batch_rows_show_the_gate_and_audiosets_genre(monkeypatch):
+    from mgc_core.analysis.rows import summary_columns
+
+    (row,) = _gated_rows(monkeypatch, _music)
+    assert list(row) == [*summary_columns(), "error"]
+    assert row["content"] == "music" and row["music p"] == 0.935  # shown to 0.001
+    assert row["verdict"] == "pop" and row["verdict p"] == 0.6
+    assert row["audioset genre"] == "Electronic music"
+
+
+def test_batch_rows_of_non_music_have_no_verdict_and_say_why(monkeypatch):
+    from mgc_core.analysis.content import Content
+
+    speech = Content(kind="speech", music_probability=0.0123,
+                     scores={"music": 0.0123, "speech": 0.9, "silence": 0.0, "noise": 0.01},
+                     heard="Speech")
+    (row,) = _gated_rows(monkeypatch, speech)
+    assert row["error"] == "" and row["content"] == "speech" and row["music p"] == 0.012
+    assert row["verdict"] == "" and row["verdict p"] is None
+    assert row["knn"] == "pop" and row["knn p"] == 0.4  # the guesses stay in the table
 
 
 # --------------------------------------------------------------------------- the app

@@ -12,8 +12,10 @@ from mgc_core.analysis.rows import summary_columns, summary_row
 from mgc_core.audio import SUPPORTED_EXTENSIONS
 from mgc_core.audio.uploads import check_upload, display_name
 from mgc_core.errors import MGCError
+from mgc_core.models import MODEL_NAMES
+from mgc_core.models.efficientat_lite import ATTRIBUTION
 from ui.input_panel import load_bytes, md_escape, upload_limit_mb
-from ui.results import run_classify
+from ui.results import in_words, run_classify
 
 __all__ = ["batch_rows", "batch_section"]
 
@@ -33,10 +35,13 @@ def batch_rows(files, *, progress=None) -> list[dict]:  # noqa: ANN001
     list of dict
         One row per file, in upload order: the columns of
         :func:`mgc_core.analysis.rows.summary_row` (``file``, the name shortened and
-        cleaned for display; ``duration_s``; ``<model>`` and ``<model> p``, top genre and
-        its probability, for each model; ``verdict`` and ``verdict p``, the ensemble's),
-        shown rounded (durations to 0.01 s, probabilities to 0.001), and ``error``
-        (empty unless the file failed; the other columns are then empty).
+        cleaned for display; ``duration_s``; ``content`` and ``music p``, the gate's
+        music, speech, silence or noise and AudioSet's probability of music; ``<model>``
+        and ``<model> p``, top genre and its probability, for each model; ``verdict`` and
+        ``verdict p``, the ensemble's, both empty when the file is not music;
+        ``audioset genre``, AudioSet's own top music genre), shown rounded (durations to
+        0.01 s, probabilities to 0.001), and ``error`` (empty unless the file failed; the
+        other columns are then empty).
     """
     rows = []
     limit_mb = upload_limit_mb()
@@ -53,6 +58,8 @@ def batch_rows(files, *, progress=None) -> list[dict]:  # noqa: ANN001
         else:
             row.update({column: _shown(column, value)
                         for column, value in summary_row(result, file=label).items()})
+            if row["verdict"] == "":  # not music: no verdict, and no confidence in one
+                row["verdict p"] = None
         rows.append(row)
         if progress is not None:
             progress.progress((i + 1) / len(files),
@@ -64,9 +71,24 @@ def _shown(column: str, value):  # noqa: ANN001, ANN202
     """A summary value as the table shows it: seconds to 0.01, probabilities to 0.001."""
     if column == "duration_s":
         return round(value, 2)
-    if column.endswith(" p"):
+    if column.endswith(" p") and value is not None:
         return round(value, 3)
     return value
+
+
+_COLUMNS = {
+    "content": st.column_config.TextColumn(
+        "content", help="What AudioSet hears: music, speech, silence or noise. Only music "
+                        "gets a genre verdict."),
+    "music p": st.column_config.NumberColumn(
+        "music p", help="AudioSet's probability that this is music."),
+    "verdict": st.column_config.TextColumn(
+        "verdict", help="The ensemble's genre; empty when the file is not music (see "
+                        "content)."),
+    "audioset genre": st.column_config.TextColumn(
+        "AudioSet genre", help="AudioSet's own most likely music genre (its list is wider "
+                               "than GTZAN's ten)."),
+}
 
 
 def batch_section() -> None:
@@ -78,13 +100,19 @@ def batch_section() -> None:
             "Upload several songs", accept_multiple_files=True,
             type=list(SUPPORTED_EXTENSIONS), key="batch_upload",
         )
-        st.caption("Each file gets the four models' top genres and the ensemble verdict. "
-                   "A file that cannot be read gets its error and the rest still run.")
+        st.caption(
+            f"Each file gets the {in_words(len(MODEL_NAMES))} models' top genres and the "
+            "ensemble verdict. A file that is not music gets none: its *content* says what "
+            "AudioSet heard instead (speech, silence or noise) and its verdict stays empty. "
+            "A file that cannot be read gets its error and the rest still run."
+        )
         if not files:
             return
         bar = st.progress(0.0, text="Classifying…")
         table = pd.DataFrame(batch_rows(files, progress=bar))
         bar.empty()
-        st.dataframe(table, hide_index=True)
+        st.dataframe(table, hide_index=True, column_config=_COLUMNS)
+        st.caption("*AudioSet genre*: AudioSet's own top music genre, from a list much wider "
+                   f"than GTZAN's ten. {ATTRIBUTION}")
         st.download_button("Download this table (CSV)", table.to_csv(index=False),
                            file_name="mgc_batch.csv", mime="text/csv", key="batch_csv")

@@ -14,6 +14,10 @@ The app's two caches, shared by every session of the server (the library caches 
 
 The server's warm-up (``ui.warmup``) classifies a built-in signal through
 :func:`run_classify`, which fills the same model cache before the first visitor comes.
+
+Small helpers put results into the pages' words: :func:`in_words` (how many models),
+:func:`percent` and :func:`learns_from_gtzan` (False for a zero-shot model), read from
+the registry so no page counts the models by hand.
 """
 
 from __future__ import annotations
@@ -32,10 +36,36 @@ from mgc_core.models.frontend import FrontendSettings
 __all__ = [
     "ModelFiles", "ClassifySettings", "model_files", "classify_settings", "loaded_model",
     "loaded_models", "run_classify", "result_csv", "result_json", "cnn_occlusion",
+    "in_words", "learns_from_gtzan", "percent",
 ]
 
 #: Models kept loaded: every model of two folders (or of one, before and after a rebuild).
 _MODEL_ENTRIES = 2 * len(MODEL_NAMES)
+_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def in_words(n: int) -> str:
+    """A small count in words, for the pages' sentences ("five"; 11 and up as digits).
+
+    Examples
+    --------
+    >>> in_words(len(("knn", "cnn", "lstm", "transfer", "audioset")))
+    'five'
+    """
+    return _WORDS[n] if 0 <= n < len(_WORDS) else str(n)
+
+
+def learns_from_gtzan(name: str) -> bool:
+    """Whether model ``name`` is trained on GTZAN (False for a zero-shot model such as
+    AudioSet's, whose class says ``trainable = False``: fitting it changes nothing)."""
+    from mgc_core.models.registry import info
+
+    return info(name).model_class().trainable
+
+
+def percent(p: float) -> str:
+    """A probability as the pages show it: ``"87%"``, or ``"<1%"`` below one percent."""
+    return "<1%" if p < 0.01 else f"{p:.0%}"
 
 
 @dataclass(frozen=True)

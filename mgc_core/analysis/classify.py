@@ -42,7 +42,9 @@ from mgc_core.genres import GENRES, top_genres
 from mgc_core.models import registry  # light: the model modules load on demand
 
 if TYPE_CHECKING:  # pragma: no cover
+    from mgc_core.analysis.content import Content
     from mgc_core.audio import Audio
+    from mgc_core.models.audioset import AudioSetTagger
     from mgc_core.models.base import GenreModel
 
 __all__ = [
@@ -120,6 +122,10 @@ class Result:
         Time of the shared resampling and analysis.
     ensemble_weights : mapping of str to float
         The weight of each model in the ensemble (they sum to 1).
+    content : Content or None
+        The gate: music, speech, silence or noise (:mod:`mgc_core.analysis.content`).
+    audioset_genres : tuple of (str, float)
+        AudioSet's own top music genres, best first, with their probabilities.
     """
 
     duration_s: float
@@ -129,6 +135,8 @@ class Result:
     seconds: float
     analysis_seconds: float = 0.0
     ensemble_weights: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    content: Content | None = None
+    audioset_genres: tuple[tuple[str, float], ...] = ()
 
     def __getstate__(self) -> dict[str, Any]:
         # A mappingproxy cannot be pickled: store plain dicts, wrapped again on load.
@@ -316,6 +324,7 @@ def classify(
         If a model or the ensemble's weights are not bundled, or a file is missing or
         altered.
     """
+    from mgc_core.analysis.content import judge_content
     from mgc_core.audio import Audio
     from mgc_core.evaluation.ensemble import ensemble_probabilities
     from mgc_core.models.frontend import analyse_audio, pool_segments, segment_times
@@ -346,6 +355,9 @@ def classify(
             genre=GENRES[int(np.argmax(clip))], seconds=time.perf_counter() - t0,
         )
     ensemble = ensemble_probabilities([r.probabilities for r in results.values()], weights)
+    tagger = _tagger(run, assets_dir=assets_dir)
+    tags = tagger.tag(front)
+    peak = float(np.max(np.abs(audio.samples))) if audio.samples.size else 0.0
     return Result(
         duration_s=float(audio.duration),
         segment_times=_readonly(segment_times(front.n_segments)),
@@ -355,4 +367,19 @@ def classify(
         analysis_seconds=analysis_seconds,
         ensemble_weights=MappingProxyType(
             {n: float(w) for n, w in zip(names, weights, strict=True)}),
+        content=judge_content(tags.logits, peak=peak, labels=tagger.labels),
+        audioset_genres=tagger.music_genres(tags),
     )
+
+
+def _tagger(run: Mapping[str, GenreModel], *, assets_dir: str | os.PathLike | None
+            ) -> AudioSetTagger:
+    """The AudioSet tagger of a model being run (its outputs are then shared), else the
+    bundled one."""
+    from mgc_core.models.audioset import bundled_tagger
+
+    for model in run.values():
+        tagger = getattr(model, "tagger", None)
+        if callable(tagger):
+            return tagger()
+    return bundled_tagger(assets_dir=assets_dir)

@@ -135,10 +135,12 @@ def segment_csv(result: Result, *, file: str | None = None) -> str:
 
 
 def summary_columns(models: Sequence[str] = MODEL_NAMES) -> tuple[str, ...]:
-    """Columns of :func:`summary_row` for ``models``: ``file``, ``duration_s``, then
-    ``<model>`` and ``<model> p`` for each model, ``verdict`` and ``verdict p``."""
+    """Columns of :func:`summary_row` for ``models``: ``file``, ``duration_s``, the gate's
+    ``content`` and ``music p``, then ``<model>`` and ``<model> p`` for each model,
+    ``verdict``, ``verdict p`` and AudioSet's own top genre."""
     per_model = [c for name in models for c in (name, f"{name} p")]
-    return ("file", "duration_s", *per_model, "verdict", "verdict p")
+    return ("file", "duration_s", "content", "music p", *per_model, "verdict", "verdict p",
+            "audioset genre")
 
 
 def summary_row(result: Result, *, file: str | None = None) -> dict[str, Any]:
@@ -155,14 +157,22 @@ def summary_row(result: Result, *, file: str | None = None) -> dict[str, Any]:
     -------
     dict
         Keys :func:`summary_columns` of the models in ``result`` (in the order run):
-        ``duration_s`` (s), ``<model>`` (top genre), ``<model> p`` (its probability),
-        ``verdict`` (the ensemble's genre) and ``verdict p`` (its probability).
+        ``duration_s`` (s), ``content`` (music, speech, silence or noise) and ``music p``
+        (AudioSet's probability of music), ``<model>`` (top genre), ``<model> p`` (its
+        probability), ``verdict`` (the ensemble's genre; empty when the clip is not
+        music), ``verdict p`` (its probability; None when not music) and ``audioset genre`` (AudioSet's own
+        top music genre).
     """
     row: dict[str, Any] = {"file": file, "duration_s": float(result.duration_s)}
+    content = result.content
+    row["content"] = content.kind if content is not None else None
+    row["music p"] = content.music_probability if content is not None else None
     for name, r in result.models.items():
         row[name], row[f"{name} p"] = r.top(1)[0]
-    row["verdict"] = result.genre
-    row["verdict p"] = float(np.max(result.ensemble))
+    music = content is None or content.is_music
+    row["verdict"] = result.genre if music else ""
+    row["verdict p"] = float(np.max(result.ensemble)) if music else None
+    row["audioset genre"] = result.audioset_genres[0][0] if result.audioset_genres else None
     return row
 
 
@@ -195,8 +205,10 @@ def to_json_dict(result: Result, *, file: str | None = None) -> dict[str, Any]:
     Built from :func:`segment_rows`: ``file`` (when given), ``duration_s``, ``models``
     (by name: ``genre``, ``probabilities`` by genre, ``segments`` with ``start_s``,
     ``end_s`` and ``probabilities``, ``seconds``), ``ensemble`` (``genre``,
-    ``probabilities``, ``weights`` by model) and ``seconds``. Probabilities are
-    rounded to :data:`PROBABILITY_DECIMALS` decimals.
+    ``probabilities``, ``weights`` by model), ``content`` (the gate: ``{"kind":
+    "music"|"speech"|"silence"|"noise", "music_probability": p}``), ``audioset_genres``
+    (AudioSet's own top music genres, ``{"name", "probability"}``) and ``seconds``.
+    Probabilities are rounded to :data:`PROBABILITY_DECIMALS` decimals.
 
     Returns
     -------
@@ -225,5 +237,10 @@ def to_json_dict(result: Result, *, file: str | None = None) -> dict[str, Any]:
                          for s in segments],
             "seconds": round(result.models[name].seconds, _SECONDS_DECIMALS),
         }
+    if result.content is not None:
+        out["content"] = result.content.to_dict()
+    if result.audioset_genres:
+        out["audioset_genres"] = [{"name": n, "probability": round(p, PROBABILITY_DECIMALS)}
+                                  for n, p in result.audioset_genres]
     out["seconds"] = round(result.seconds, _SECONDS_DECIMALS)
     return out

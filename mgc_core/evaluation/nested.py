@@ -147,8 +147,15 @@ def ensemble_record(
     command: str = EVALUATE_COMMAND,
     n_resamples: int | None = None,
     progress: Progress | None = None,
+    seeds: Mapping[int, Mapping[str, np.ndarray]] | None = None,
 ) -> dict[str, Any]:
     """The evaluation record of the ensemble, scored by nested cross-validation.
+
+    With ``seeds`` (the members' out-of-fold clip probabilities of every fold seed, as
+    :func:`~mgc_core.evaluation.protocols.cross_validate` returns them) the nested
+    choice is repeated for each fold seed, on that seed's folds, and the record holds
+    the spread over seeds like the members'; without it (members read from their
+    stored records) the first fold seed alone is scored.
 
     The members' out-of-fold predictions of the first fold seed come from their
     records; :func:`inner_predictions` refits the members inside each training part
@@ -168,6 +175,9 @@ def ensemble_record(
         From :func:`choose_protocol`; must be the one the records were made with.
     split_ids, data, command, n_resamples, progress
         As for :func:`evaluate_all`.
+    seeds : mapping of int to mapping of str to np.ndarray, optional
+        Fold seed -> member -> ``(n_evaluated, 10)`` clip probabilities, in the order of
+        the records' clips; the first seed's must equal the records'.
 
     Returns
     -------
@@ -190,19 +200,28 @@ def ensemble_record(
         if not np.array_equal(expected[evaluated], folds):
             raise ParameterError("The stored evaluations were made with other folds than "
                                  "this dataset gives now; evaluate every model again.")
-    inner, inner_y = inner_predictions(table, inputs, models=members, folds=folds,
-                                       evaluated=evaluated, split_ids=split_ids,
-                                       progress=progress)
     y = table.labels[evaluated]
-    nested = nested_ensemble(outer, y, folds, inner, inner_y, step=WEIGHT_STEP)
+    seed_list = [seed] + ([int(s) for s in protocol["fold_seeds"][1:]] if seeds else [])
+    by_seed = {}
+    for s in seed_list:
+        folds_s = folds if s == seed else grouped_folds(
+            table, n_splits=int(protocol["n_splits"]), seed=s)[evaluated]
+        outer_s = outer if s == seed else [np.asarray(seeds[s][m]) for m in members]
+        inner, inner_y = inner_predictions(table, inputs, models=members, folds=folds_s,
+                                           evaluated=evaluated, split_ids=split_ids,
+                                           progress=progress)
+        by_seed[s] = nested_ensemble(outer_s, y, folds_s, inner, inner_y, step=WEIGHT_STEP)
+    nested = by_seed[seed]
     named = lambda w: {m: round(float(v), 6) for m, v in zip(members, w)}  # noqa: E731
     clips = [{"id": table.ids[c], "genre": GENRES[table.labels[c]],
               "probabilities": p, "fold": "test" if f < 0 else int(f)}
              for c, p, f in zip(evaluated, nested.probabilities, folds)]
     return evaluation_record(
-        "ensemble", {**protocol, "fold_seeds": [seed]}, clips,
+        "ensemble", {**protocol, "fold_seeds": seed_list}, clips,
+        seeds={s: n.probabilities for s, n in by_seed.items()},
         data=data, command=command, n_resamples=n_resamples or N_RESAMPLES,
         extra={"rule": RULE, "members": members, "weights": named(nested.weights),
                "weights_by_fold": {str(f): named(w)
-                                   for f, w in nested.weights_by_fold.items()}},
+                                   for f, w in nested.weights_by_fold.items()},
+               "weights_by_seed": {str(s): named(n.weights) for s, n in by_seed.items()}},
     )

@@ -7,8 +7,8 @@ keeps neighbours together). Two kinds of input are mapped:
 
 - ``features``: the KNN model's 91 hand-made features per 3-s segment, pooled by
   their mean and standard deviation over the clip (182 numbers);
-- ``embeddings``: the transfer model's 500-dimensional musicnn embedding per
-  segment, pooled by the mean (500 numbers).
+- ``embeddings``: the transfer model's 1411-dimensional input per segment (musicnn's
+  and the AudioSet network's embeddings and tags), pooled by the mean (1411 numbers).
 
 Where two genres' points mix, the models that read those inputs tend to confuse
 them. The map is computed once by ``python -m mgc_core map --gtzan DIR`` (which
@@ -68,7 +68,7 @@ POOLINGS: tuple[str, ...] = ("mean", "mean+std")
 SOURCES: dict[str, dict[str, str]] = {
     "features": {"model": "knn", "pooling": "mean+std", "title": "Hand-made features"},
     "embeddings": {"model": "transfer", "pooling": "mean",
-                   "title": "Transfer embeddings (musicnn)"},
+                   "title": "Transfer embeddings (musicnn and AudioSet)"},
 }
 #: The four maps of the bundled file, ``'<source>_<method>'``.
 MAPS: tuple[str, ...] = tuple(f"{s}_{m}" for s in SOURCES for m in METHODS)
@@ -244,7 +244,7 @@ def build_map(
         The clips, from :func:`mgc_core.datasets.clips.clip_table`.
     inputs : mapping of str to sequence of np.ndarray
         From :func:`mgc_core.training.inputs.extract_inputs` with ``models=["knn", "transfer"]``:
-        per clip, ``(n_segments, 91)`` features and ``(n_segments, 500)`` embeddings,
+        per clip, ``(n_segments, 91)`` features and ``(n_segments, 1411)`` embeddings,
         in ``table`` order.
     artists : mapping, optional
         Clip id -> artist name, or -> ``(artist, title)`` as returned by

@@ -33,6 +33,9 @@ class GenreModel:
     name: ClassVar[str] = ""
     #: Bundled file name under ``assets/models/``.
     file_name: ClassVar[str] = ""
+    #: Whether it learns from GTZAN (``fit`` changes it, ``train`` writes its file);
+    #: False for a zero-shot model.
+    trainable: ClassVar[bool] = True
     classes_: tuple[str, ...] = GENRES
 
     def inputs(self, front: Frontend) -> np.ndarray:

@@ -26,7 +26,9 @@ LSTM's, and :func:`mgc_core.models.knn.frame_features` the KNN's frame rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -112,12 +114,26 @@ class Frontend:
         :func:`mgc_core.features.mel_power` of ``power``.
     n_segments : int
         Number of segments on the grid (at least 1).
+
+    Notes
+    -----
+    Outputs of a pretrained network that several models read (the AudioSet tagger's
+    segment outputs feed the transfer model, the AudioSet model and the music/speech
+    gate) are computed once per analysis through :meth:`shared`, and live as long as
+    this object: nothing is kept beyond one clip's analysis.
     """
 
     y: np.ndarray
     power: np.ndarray
     mel: np.ndarray
     n_segments: int
+    _shared: dict[Any, Any] = field(default_factory=dict, init=False, repr=False)
+
+    def shared(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per analysis and ``key`` (e.g. a network's sha256), then reused."""
+        if key not in self._shared:
+            self._shared[key] = compute()
+        return self._shared[key]
 
     @property
     def logmel(self) -> np.ndarray:

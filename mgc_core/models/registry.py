@@ -8,7 +8,7 @@ Examples
 --------
 >>> from mgc_core.models.registry import MODEL_NAMES, info, short_label
 >>> MODEL_NAMES
-('knn', 'cnn', 'lstm', 'transfer')
+('knn', 'cnn', 'lstm', 'transfer', 'audioset')
 >>> info("cnn").files
 ('cnn.keras',)
 >>> short_label("ensemble")
@@ -110,16 +110,34 @@ MODELS: dict[str, ModelInfo] = {
             ),
         ),
         ModelInfo(
-            name="transfer", title="Transfer (musicnn embeddings)", short="Transfer",
-            files=("transfer_head.skops", "musicnn_msd.tflite", "musicnn_mtt.tflite"),
+            name="transfer", title="Transfer (musicnn and AudioSet embeddings)",
+            short="Transfer",
+            files=("transfer_head.skops", "musicnn_msd.tflite", "musicnn_mtt.tflite",
+                   "efficientat_mn04.tflite", "efficientat_mn04_labels.csv"),
             module="mgc_core.models.transfer", class_name="TransferModel",
-            description="Logistic regression on the embeddings of two pretrained musicnn "
-                        "taggers.",
+            description="Logistic regression on the embeddings of two pretrained music "
+                        "taggers (musicnn) and an AudioSet network (EfficientAT).",
             details=(
-                "musicnn, two networks pretrained by Pons & Serra to tag music (with tags "
-                "such as *rock*, *guitar*, *female vocalists* or *80s*), turns each segment "
-                "into 500 numbers; a logistic regression (scikit-learn) learns the ten "
-                "genres from them. Only that last, small part is trained here."
+                "Three pretrained networks listen to each segment: musicnn's two taggers "
+                "(Pons & Serra; tags such as *rock*, *guitar*, *female vocalists* or "
+                "*80s*) and an AudioSet network (EfficientAT mn04, trained on about two "
+                "million YouTube clips for 527 kinds of sound). Together they turn the "
+                "segment into 1411 numbers; a logistic regression (scikit-learn) learns "
+                "the ten genres from them. Only that last, small part is trained here."
+            ),
+        ),
+        ModelInfo(
+            name="audioset", title="AudioSet (never saw GTZAN)", short="AudioSet",
+            files=("efficientat_mn04_labels.csv", "efficientat_mn04.tflite"),
+            module="mgc_core.models.audioset", class_name="AudioSetModel",
+            description="The AudioSet network's own outputs for the ten genres; never "
+                        "trained on GTZAN.",
+            details=(
+                "The AudioSet network (EfficientAT mn04) already knows Blues, Classical "
+                "music, Country, Disco, Hip hop music, Jazz, Heavy metal, Pop music, "
+                "Reggae and Rock music among its 527 classes. This model just reads "
+                "those ten outputs and compares them: it learned nothing from GTZAN, so "
+                "it shows how a model trained on entirely different music judges ours."
             ),
         ),
     )

@@ -93,15 +93,16 @@ def evaluate_all(
     command: str = EVALUATE_COMMAND,
     n_resamples: int | None = None,
     progress: Progress | None = None,
+    ensemble_every_seed: bool = False,
 ) -> EvaluationReport:
     """Cross-validate models and write ``<assets_dir>/evaluation/<model>.json``.
 
     Writes one record per model (:func:`mgc_core.evaluation.evaluation_record`; the
     clips listed are the out-of-fold predictions of the first fold seed), adds the
     ``leaky`` comparison to the KNN's, and writes ``ensemble.json``
-    (:func:`ensemble_record`, nested) when all four models were evaluated or
-    ``"ensemble"`` is asked for; members not evaluated now are read from their stored
-    records. Every file is recorded in the manifest.
+    (:func:`ensemble_record`, nested) when every model was evaluated or ``"ensemble"``
+    is asked for; members not evaluated now are read from their stored records. Every
+    file is recorded in the manifest.
 
     Parameters
     ----------
@@ -121,6 +122,10 @@ def evaluate_all(
     n_resamples : int, optional
         Bootstrap resamples (default :data:`mgc_core.evaluation.N_RESAMPLES`).
     progress : callable, optional
+    ensemble_every_seed : bool
+        Score the ensemble's nested weights on every fold seed (when every model is
+        evaluated in this run), not only the first: each seed refits every model once per
+        pair of folds.
 
     Returns
     -------
@@ -176,9 +181,12 @@ def evaluate_all(
         )
     if with_ensemble:
         t0 = time.perf_counter()
+        every_seed = ({int(k): {m: results[m].clip_probabilities[int(k)] for m in MODEL_NAMES}
+                       for k in protocol["fold_seeds"]}
+                      if ensemble_every_seed and set(MODEL_NAMES) <= set(results) else None)
         records["ensemble"] = ensemble_record(
             table, inputs, {**stored, **records}, protocol=protocol, split_ids=split_ids, data=data,
-            command=command, n_resamples=n_resamples, progress=progress)
+            command=command, n_resamples=n_resamples, progress=progress, seeds=every_seed)
         timings["ensemble (nested weights)"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     for name, record in records.items():
@@ -197,6 +205,9 @@ def train_all(
     progress: Progress | None = None,
 ) -> TrainReport:
     """Fit each model on all usable clips and bundle it as ``assets/models/<file_name>``.
+
+    A model that learns nothing (``trainable = False``, the zero-shot AudioSet model) is
+    skipped: its files come from ``python -m mgc_core convert-efficientat``.
 
     Each model is fitted on the segments of every usable clip with ``groups`` (artist
     group per segment) and ``clips`` when its ``fit`` accepts it, saved with its own
@@ -225,7 +236,8 @@ def train_all(
     from mgc_core import assets
     from mgc_core.models import MODEL_NAMES
 
-    models = _check_models(models if models is not None else MODEL_NAMES)
+    models = tuple(m for m in _check_models(models if models is not None else MODEL_NAMES)
+                   if _model_class(m).trainable)  # zero-shot: nothing to fit
     progress = progress or _noop
     root = Path(assets_dir) if assets_dir is not None else assets.ASSETS_DIR
     timings: dict[str, float] = {}
