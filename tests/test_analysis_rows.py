@@ -77,12 +77,32 @@ def test_segment_csv_text(result):
 def test_summary_row_and_columns(result):
     row = rows.summary_row(result, file="a.wav")
     assert tuple(row) == rows.summary_columns(("knn", "cnn"))
-    assert row == {"file": "a.wav", "duration_s": 6.25, "knn": "blues",
-                   "knn p": pytest.approx(0.48), "cnn": "jazz", "cnn p": pytest.approx(0.64),
-                   "verdict": "jazz", "verdict p": pytest.approx(float(result.ensemble.max()))}
-    assert rows.summary_columns() == ("file", "duration_s",
+    assert row == {"file": "a.wav", "duration_s": 6.25, "content": None, "music p": None,
+                   "knn": "blues", "knn p": pytest.approx(0.48), "cnn": "jazz",
+                   "cnn p": pytest.approx(0.64), "verdict": "jazz",
+                   "verdict p": pytest.approx(float(result.ensemble.max())),
+                   "audioset genre": None}
+    assert rows.summary_columns() == ("file", "duration_s", "content", "music p",
                                       *(c for m in MODEL_NAMES for c in (m, f"{m} p")),
-                                      "verdict", "verdict p")
+                                      "verdict", "verdict p", "audioset genre")
+
+
+def test_not_music_gets_no_verdict_and_the_json_says_why(result):
+    import dataclasses
+
+    from mgc_core.analysis.content import Content
+
+    speech = Content(kind="speech", music_probability=0.04, scores={"music": 0.04},
+                     heard="Speech")
+    gated = dataclasses.replace(result, content=speech,
+                                audioset_genres=(("Pop music", 0.02), ("Jazz", 0.01)))
+    row = rows.summary_row(gated, file="talk.wav")
+    assert (row["content"], row["music p"], row["verdict"], row["verdict p"]) == (
+        "speech", 0.04, "", None)
+    assert row["audioset genre"] == "Pop music"
+    d = rows.to_json_dict(gated)
+    assert d["content"] == {"kind": "speech", "music_probability": 0.04}
+    assert d["audioset_genres"][0] == {"name": "Pop music", "probability": 0.02}
 
 
 def test_top_rows(result):
