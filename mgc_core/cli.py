@@ -214,7 +214,29 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     records = {name: load_evaluation(name, assets_dir=args.assets) for name in RESULT_NAMES}
     _print_evaluation_table(records, markdown=args.markdown)
+    if args.per_genre:
+        print()
+        _print_recalls(records, markdown=args.markdown)
     return 0
+
+
+def _print_recalls(records: Mapping[str, Evaluation], *, markdown: bool = False) -> None:
+    """Each model's recall of each genre (share of the genre's clips it named), first seed."""
+    from mgc_core.genres import GENRES
+
+    header = ("genre", "clips", *records)
+    first = next(iter(records.values()))
+    rows = [(g, str(int(first.per_genre[g]["support"])),
+             *(f"{rec.per_genre[g]['recall']:.2f}" for rec in records.values()))
+            for g in GENRES]
+    if markdown:
+        print("| " + " | ".join(header) + " |")
+        print("|" + "---|" * len(header))
+        for row in rows:
+            print("| " + " | ".join(row) + " |")
+    else:
+        for row in (header, *rows):
+            print(" ".join(f"{cell:<10}" if i == 0 else f"{cell:>9}" for i, cell in enumerate(row)))
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
@@ -528,6 +550,8 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--assets", default=None,
                    help="assets folder (default: the assets/ folder of the repository)")
     p.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    p.add_argument("--per-genre", action="store_true",
+                   help="also print each model's recall of each genre")
     p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("classify", help="classify audio files with the bundled models")

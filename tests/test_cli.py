@@ -133,6 +133,11 @@ def test_report_prints_the_stored_figures(capsys):
         record = json.loads((stored / f"{name}.json").read_text())
         line = next(row for row in out.splitlines() if row.startswith(name))
         assert f"{record['balanced_accuracy']['value']:.3f}" in line
+    assert main(["report", "--per-genre", "--markdown"]) == 0
+    rows = [r for r in capsys.readouterr().out.splitlines() if r.startswith("| ")]
+    knn = json.loads((stored / "knn.json").read_text())
+    blues = next(r for r in rows if r.startswith("| blues |"))
+    assert blues.split(" | ")[2] == f"{knn['per_genre']['blues']['recall']:.2f}"
 
 
 # --------------------------------------------------------------------------- soak
