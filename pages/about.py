@@ -13,8 +13,8 @@ from mgc_core import assets, plotting
 from mgc_core.errors import MGCError
 from mgc_core.evaluation import EVALUATE_COMMAND
 from mgc_core.evaluation.records import evaluation_path
+from mgc_core.models import AUDIOSET_ATTRIBUTION as ATTRIBUTION
 from mgc_core.models import FRONTEND
-from mgc_core.models.efficientat_lite import ATTRIBUTION
 from mgc_core.models.registry import MODEL_NAMES, MODELS
 from ui.evaluations import evaluation
 from ui.results import in_words

@@ -11,8 +11,8 @@ from mgc_core import plotting
 from mgc_core.analysis.verdict import verdict
 from mgc_core.errors import MGCError
 from mgc_core.genres import GENRES
+from mgc_core.models import AUDIOSET_ATTRIBUTION as ATTRIBUTION
 from mgc_core.models import FRONTEND, MODEL_NAMES, MODEL_TITLES
-from mgc_core.models.efficientat_lite import ATTRIBUTION
 from mgc_core.models.registry import ENSEMBLE, short_label
 from ui.batch import batch_section
 from ui.evaluations import (

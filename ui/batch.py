@@ -12,8 +12,8 @@ from mgc_core.analysis.rows import summary_columns, summary_row
 from mgc_core.audio import SUPPORTED_EXTENSIONS
 from mgc_core.audio.uploads import check_upload, display_name
 from mgc_core.errors import MGCError
+from mgc_core.models import AUDIOSET_ATTRIBUTION as ATTRIBUTION
 from mgc_core.models import MODEL_NAMES
-from mgc_core.models.efficientat_lite import ATTRIBUTION
 from ui.input_panel import load_bytes, md_escape, upload_limit_mb
 from ui.results import in_words, run_classify
 

@@ -20,10 +20,12 @@ functions that need them.
 
 from __future__ import annotations
 
+from mgc_core.models.efficientat_lite import ATTRIBUTION as AUDIOSET_ATTRIBUTION
 from mgc_core.models.frontend import SETTINGS as FRONTEND
 from mgc_core.models.registry import MODEL_NAMES, MODELS, RESULT_NAMES, info
 
-__all__ = ["MODEL_NAMES", "MODEL_TITLES", "RESULT_NAMES", "FRONTEND", "model_class"]
+__all__ = ["MODEL_NAMES", "MODEL_TITLES", "RESULT_NAMES", "FRONTEND", "AUDIOSET_ATTRIBUTION",
+           "model_class"]
 
 #: Display title of each model, by name.
 MODEL_TITLES: dict[str, str] = {name: m.title for name, m in MODELS.items()}
