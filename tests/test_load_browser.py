@@ -68,13 +68,16 @@ from browser import (  # noqa: E402
     server_probe,
 )
 
+from mgc_core.models.registry import MODEL_NAMES  # noqa: E402
+
 UPLOAD = '[data-testid="stFileUploaderDropzoneInput"]'
 WAIT_MS = 240_000
 WARM_UP_THREAD = "mgc-warm-up"  # the name ui/warmup.py gives its thread
 
-# The four verdicts side by side and the heading above them are on the page.
-_RESULTS_READY_JS = """() =>
-    document.querySelectorAll('[data-testid="stMetric"] [data-testid="stMetricValue"]').length >= 4
+# Every model's verdict side by side and the heading above them are on the page.
+_RESULTS_READY_JS = f"""() =>
+    document.querySelectorAll('[data-testid="stMetric"] [data-testid="stMetricValue"]').length
+        >= {len(MODEL_NAMES)}
     && [...document.querySelectorAll('h3')].some(h => h.innerText.trim().startsWith('Verdict:'))
 """
 
@@ -251,7 +254,9 @@ def _check_session(clip: dict, seen: dict, others: list[str]) -> None:
         assert not leaked, f"{where} shows other sessions' files: {leaked}"
         assert shown["verdict"] == f"Verdict: {result.genre}", (where, shown["verdict"])
         by_title = {m["label"]: m for m in shown["metrics"]}
-        assert set(by_title) == {MODEL_TITLES[m] for m in result.models}, (where, by_title)
+        expected_titles = {MODEL_TITLES[m] for m in result.models}
+        assert set(by_title) == expected_titles, (
+            where, sorted(set(by_title) ^ expected_titles))
         for model, r in result.models.items():
             metric = by_title[MODEL_TITLES[model]]
             assert metric["value"] == r.genre, (where, model, metric, r.genre)
