@@ -4,8 +4,8 @@
 probabilities that ``classify`` gave on four built-in signals and one GTZAN clip. It
 was first written at commit e0a45be, before the library was reorganised (issue 9), and
 the reorganised library matched it (commit 1409326); it was rewritten when the models
-were retrained and re-evaluated on 561 clips (issue 10: new models and ensemble weights). Regenerate it, only when a model is
-deliberately retrained, with::
+were retrained and re-evaluated on 561 clips (issue 10: new models and ensemble
+weights). Regenerate it, only when a model is deliberately retrained, with::
 
     python tests/test_equivalence.py --write
 """
