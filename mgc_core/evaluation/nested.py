@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -20,9 +20,6 @@ from mgc_core.evaluation.protocols import Progress, _noop, _pool, _run_folds, st
 from mgc_core.evaluation.records import EVALUATE_COMMAND
 from mgc_core.evaluation.splits import grouped_folds
 from mgc_core.genres import GENRES
-
-if TYPE_CHECKING:  # pragma: no cover
-    pass
 
 __all__ = [
     "inner_predictions",

@@ -13,16 +13,12 @@ import os
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from mgc_core.datasets.clips import ClipTable
 from mgc_core.errors import AudioError, MGCError
 from mgc_core.evaluation.protocols import Progress, _check_models, _model_class, _noop
-
-if TYPE_CHECKING:  # pragma: no cover
-    pass
 
 __all__ = [
     "FEATURE_VERSION",
