@@ -56,6 +56,15 @@ def _cmd_convert_musicnn(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_convert_models(args: argparse.Namespace) -> int:
+    """Convert the bundled CNN and LSTM (.keras) to the LiteRT files the app serves."""
+    from mgc_core.training.jobs import convert_trained
+
+    for name, path in convert_trained(args.models).items():
+        print(f"{name} -> {path} ({path.stat().st_size / 1e6:.2f} MB, LiteRT)")
+    return 0
+
+
 def _cmd_convert_efficientat(args: argparse.Namespace) -> int:
     """Convert the shared EfficientAT mn04 weights into the LiteRT network mgc serves."""
     import tempfile
@@ -496,6 +505,15 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="only convert the bundled .keras networks to .tflite (LiteRT, what "
                         "the app runs); needs no musicnn wheel")
     p.set_defaults(func=_cmd_convert_musicnn)
+
+    p = sub.add_parser(
+        "convert-models",
+        help="convert the bundled CNN and LSTM (.keras) to the .tflite files the app serves",
+        description="train writes both; this rebuilds the .tflite files without training.",
+    )
+    p.add_argument("--models", nargs="+", default=None, choices=("cnn", "lstm"),
+                   help="models to convert (default: cnn lstm)")
+    p.set_defaults(func=_cmd_convert_models)
 
     p = sub.add_parser(
         "convert-efficientat",

@@ -13,6 +13,7 @@ __all__ = [
     "AudioError",
     "AssetError",
     "DatasetNotFoundError",
+    "ServiceBusyError",
 ]
 
 
@@ -34,3 +35,7 @@ class AssetError(MGCError):
 
 class DatasetNotFoundError(MGCError):
     """A dataset root could not be found or is not in a known layout."""
+
+
+class ServiceBusyError(MGCError):
+    """The process's inference queue stayed full: too many analyses at once."""

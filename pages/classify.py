@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 
 import numpy as np
@@ -22,6 +23,7 @@ from ui.evaluations import (
 )
 from ui.input_panel import input_panel
 from ui.results import (
+    cached_result,
     cnn_occlusion,
     in_words,
     learns_from_gtzan,
@@ -105,9 +107,39 @@ if selection is None:
     st.stop()
 
 audio = selection.audio
+
+def _classify_with_progress(audio):  # noqa: ANN001, ANN202 - Audio -> classify.Result
+    """The stored result, or classify now and show each step as it finishes."""
+    result = cached_result(audio.key)
+    if result is not None:
+        return result
+    steps = {"analysis": "Analysing the sound (resampled to 16 kHz, mel spectrogram)",
+             **{name: MODEL_TITLES[name] for name in MODEL_NAMES},
+             "content": "Is it music at all? (AudioSet's music, speech and silence outputs)"}
+    started = time.perf_counter()
+    with st.status(f"Listening with the {N_MODELS} models…", expanded=True) as status:
+        lines = {step: st.empty() for step in steps}
+        for step, line in lines.items():
+            line.markdown(f":gray[○ {steps[step]}]")
+        last = [started]
+
+        def progress(step: str, done: int, total: int) -> None:
+            now = time.perf_counter()
+            if step in lines:
+                lines[step].markdown(f"✓ {steps[step]} · {now - last[0]:.1f} s")
+            last[0] = now
+            status.update(label=f"Listening with the {N_MODELS} models… {done} of {total} "
+                                "steps done")
+
+        result = run_classify(audio.key, audio, progress=progress)
+        status.update(label=f"Done in {time.perf_counter() - started:.1f} s: the "
+                            f"{N_MODELS} models have answered", state="complete",
+                      expanded=False)
+    return result
+
+
 try:
-    with st.spinner(f"Running the {N_MODELS} models…"):
-        result = run_classify(audio.key, audio)
+    result = _classify_with_progress(audio)
 except MGCError as err:
     st.error(str(err))
     st.stop()

@@ -324,3 +324,15 @@ def test_real_bundled_models():
         p = result.models[name].probabilities
         assert p.shape == (10,) and p.sum() == pytest.approx(1, abs=1e-4)
         assert result.models[name].segment_probabilities.shape == (2, 10)
+
+
+def test_progress_reports_every_step_in_order():
+    from mgc_core.analysis.classify import classify, load_models
+    from mgc_core.audio import Audio
+    from mgc_core.audio.signals import make_signal
+
+    steps = []
+    audio = Audio(make_signal("drum_pattern", sr=22050, duration=4.0), sr=22050)
+    classify(audio, loaded=load_models(["knn", "cnn"]),
+             progress=lambda step, done, total: steps.append((step, done, total)))
+    assert steps == [("analysis", 1, 4), ("knn", 2, 4), ("cnn", 3, 4), ("content", 4, 4)]

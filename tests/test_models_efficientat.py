@@ -203,7 +203,7 @@ def test_class_constants_match_the_class_list(class_names):
     [b"", b"a,b,c\n0,x,y\n", b"index,mid,display_name\n0,/m/x,Speech\n", b"\xff\xfe\x00"],
 )
 def test_read_class_labels_rejects_other_files(content, tmp_path):
-    with pytest.raises(AssetError, match="convert_mn04"):
+    with pytest.raises(AssetError, match="convert-efficientat"):
         read_class_labels(content)
     with pytest.raises(AssetError, match="cannot be read"):
         read_class_labels(tmp_path / "missing.csv")
@@ -215,7 +215,7 @@ def test_network_cost_matches_the_spec_table():
 
 
 def test_lite_rejects_what_is_not_a_network():
-    with pytest.raises(AssetError, match="convert_mn04"):
+    with pytest.raises(AssetError, match="convert-efficientat"):
         LiteMN04(b"not a flatbuffer")
     with pytest.raises(ParameterError, match="read_bytes"):
         LiteMN04("efficientat_mn04.tflite")

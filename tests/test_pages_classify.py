@@ -233,3 +233,20 @@ def test_batch_of_two_wavs_and_a_bad_file_gives_three_rows():
     assert ATTRIBUTION in " ".join(c.value for c in at.caption)
     csv_button = [b for b in at.get("download_button") if "batch" in b.proto.id]
     assert csv_button
+
+
+def test_each_model_reports_its_progress_as_it_finishes():
+    at = app_on(PAGE)
+    at.selectbox(key="input_signal").set_value("drum_pattern")
+    at.button(key="input_signal_go").click()
+    at.run()
+    assert not at.exception
+    done = [m.value for m in at.markdown if m.value.startswith("✓ ")]
+    assert done[0].startswith("✓ Analysing the sound")
+    assert [d.split(" · ")[0][2:] for d in done[1:-1]] == [MODEL_TITLES[n] for n in MODEL_NAMES]
+    assert done[-1].startswith("✓ Is it music at all?")
+    assert all(d.endswith(" s") for d in done)
+    # a result already stored is shown at once, without the steps
+    at.run()
+    assert not [m.value for m in at.markdown if m.value.startswith("✓ ")]
+    assert any(h.value.startswith("Verdict:") for h in at.subheader)

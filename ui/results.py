@@ -7,10 +7,14 @@ The app's two caches, shared by every session of the server (the library caches 
   and shared, keyed by :class:`ModelFiles`: its name, the assets folder in use and the
   sha256 the manifest lists for each of its files. A model rebuilt (a new manifest
   entry), or another folder's, is loaded afresh; never mutate what it returns.
-- **analyses** (``st.cache_data``): results keyed by the audio's content key and a
-  hashable settings object (:class:`ClassifySettings`: the models' files, the ensemble
-  weights' sha256 and the front end's settings), so a result computed with one folder's
-  models is never shown for another's. Each read is a copy, and it stays read-only.
+- **results** (:class:`ResultStore`, one per process via ``st.cache_resource``): results
+  keyed by the audio's content key and a hashable settings object
+  (:class:`ClassifySettings`: the models' files, the ensemble weights' sha256 and the
+  front end's settings), so a result computed with one folder's models is never shown
+  for another's. A :class:`~mgc_core.analysis.classify.Result` is immutable (read-only
+  arrays and mappings), so sessions share it without copies. It is not ``st.cache_data``
+  because the page reports each model's progress while it computes, which a cached
+  function cannot do into the page's own elements.
 
 The server's warm-up (``ui.warmup``) classifies a built-in signal through
 :func:`run_classify`, which fills the same model cache before the first visitor comes.
@@ -23,6 +27,8 @@ the registry so no page counts the models by hand.
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -35,12 +41,14 @@ from mgc_core.models.frontend import FrontendSettings
 
 __all__ = [
     "ModelFiles", "ClassifySettings", "model_files", "classify_settings", "loaded_model",
-    "loaded_models", "run_classify", "result_csv", "result_json", "cnn_occlusion",
+    "loaded_models", "ResultStore", "result_store", "cached_result", "run_classify", "result_csv", "result_json", "cnn_occlusion",
     "in_words", "learns_from_gtzan", "percent",
 ]
 
 #: Models kept loaded: every model of two folders (or of one, before and after a rebuild).
 _MODEL_ENTRIES = 2 * len(MODEL_NAMES)
+#: Results kept in the process's store.
+_RESULT_ENTRIES = 32
 _WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
 
@@ -162,23 +170,77 @@ def loaded_models(settings: ClassifySettings) -> dict:
     return {files.name: loaded_model(files) for files in settings.models}
 
 
-def run_classify(key: str, _audio):  # noqa: ANN001, ANN201 - Audio -> classify.Result
-    """Classify the audio whose content key is ``key`` with every bundled model (cached).
+class ResultStore:
+    """The results of the process, least recently used dropped first (thread-safe).
 
-    The result is cached by the audio's content and :func:`classify_settings` (the assets
+    Parameters
+    ----------
+    max_entries : int
+    """
+
+    def __init__(self, max_entries: int = _RESULT_ENTRIES) -> None:
+        self.max_entries = int(max_entries)
+        self._items: OrderedDict[tuple, object] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple):  # noqa: ANN201 - classify.Result or None
+        """The result stored under ``key`` (now the most recently used), or ``None``."""
+        with self._lock:
+            if key not in self._items:
+                return None
+            self._items.move_to_end(key)
+            return self._items[key]
+
+    def put(self, key: tuple, result) -> None:  # noqa: ANN001
+        """Store ``result`` under ``key``, dropping the least recently used beyond the limit."""
+        with self._lock:
+            self._items[key] = result
+            self._items.move_to_end(key)
+            while len(self._items) > self.max_entries:
+                self._items.popitem(last=False)
+
+
+@st.cache_resource(show_spinner=False)
+def result_store() -> ResultStore:
+    """The process's :class:`ResultStore`, shared by every session."""
+    return ResultStore()
+
+
+def cached_result(key: str):  # noqa: ANN201 - classify.Result or None
+    """The stored result of the audio whose content key is ``key``, with today's models."""
+    return result_store().get((key, classify_settings()))
+
+
+def run_classify(key: str, _audio, *, progress=None):  # noqa: ANN001, ANN201
+    """Classify the audio whose content key is ``key`` with every bundled model (stored).
+
+    The result is stored by the audio's content and :func:`classify_settings` (the assets
     folder and the manifest's sha256 of every file used), so a result computed with one
     folder's models is never shown for another's, whose files may be missing or altered.
+
+    Parameters
+    ----------
+    key : str
+        The audio's content key (``Audio.key``).
+    _audio : mgc_core.audio.Audio
+    progress : callable ``(step, done, total)``, optional
+        Passed to :func:`mgc_core.analysis.classify.classify` when the result is computed
+        (not when it is already stored).
+
+    Returns
+    -------
+    mgc_core.analysis.classify.Result
     """
-    return _classify(key, classify_settings(), _audio)
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def _classify(key: str, settings: ClassifySettings, _audio):  # noqa: ANN001, ANN202
-    """Classify with the cached models of ``settings``."""
     from mgc_core.analysis.classify import classify
 
-    return classify(_audio, models=settings.names, assets_dir=settings.assets_dir,
-                    loaded=loaded_models(settings))
+    settings = classify_settings()
+    store = result_store()
+    result = store.get((key, settings))
+    if result is None:
+        result = classify(_audio, models=settings.names, assets_dir=settings.assets_dir,
+                          loaded=loaded_models(settings), progress=progress)
+        store.put((key, settings), result)
+    return result
 
 
 def result_json(result, *, file: str) -> str:  # noqa: ANN001

@@ -2,8 +2,8 @@
 
 Even with numba's on-disk cache filled at set-up time (``python -m mgc_core warmup``),
 a new process spends a few seconds loading librosa's compiled kernels on its first
-STFT and beat tracking, and several more importing TensorFlow, loading the models and
-tracing the networks on its first classification. Starting that work when the first
+STFT and beat tracking, and more loading the models (LiteRT interpreters; TensorFlow is
+never imported by the app) and running the networks the first time. Starting that work when the first
 page is served, in a background thread, means it is done by the time a person has
 chosen some music. The models are loaded into the app's own model cache
 (:func:`ui.results.run_classify`, the call the Classify page makes), so every session
@@ -26,12 +26,15 @@ def _warm() -> None:
     from mgc_core.errors import MGCError
     from ui.results import run_classify
 
-    features.warm_up()
+    # What the first verdict needs comes first: the models (LiteRT, no TensorFlow) into
+    # the app's cache and one short classification (librosa's kernels for the KNN's
+    # features, the networks' first runs); then the Audio features page's kernels.
     audio = Audio(make_signal("drum_pattern", sr=22050, duration=6.0), sr=22050)
-    try:  # load every model into the app's cache and trace the networks: a quick first verdict
+    try:
         run_classify(audio.key, audio)
     except MGCError:
         pass  # models not bundled: the Classify page says which command builds them
+    features.warm_up()
 
 
 @st.cache_resource(show_spinner=False)

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -47,8 +47,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from mgc_core.models.audioset import AudioSetTagger
     from mgc_core.models.base import GenreModel
 
+#: ``progress(step, done, total)``: what :func:`classify` reports after each step.
+Progress = Callable[[str, int, int], None]
+
 __all__ = [
-    "ModelResult", "Result", "classify", "load_model", "load_models", "model_path",
+    "Progress", "ModelResult", "Result", "classify", "load_model", "load_models", "model_path",
     "model_checksums", "ensemble_weights",
 ]
 
@@ -291,6 +294,7 @@ def classify(
     models: Iterable[str] | str | None = None,
     assets_dir: str | os.PathLike | None = None,
     loaded: Mapping[str, GenreModel] | None = None,
+    progress: Progress | None = None,
 ) -> Result:
     """Classify a clip with each bundled model and the ensemble.
 
@@ -308,6 +312,11 @@ def classify(
         Models already loaded (:func:`load_models`, or the app's cache), by name. A
         model of ``models`` that is not in it is loaded from ``assets_dir`` for this
         call only.
+    progress : callable ``(step, done, total)``, optional
+        Called after each step: ``"analysis"`` (the shared analysis), then each model's
+        name as it finishes, then ``"content"`` (the music/speech/silence gate); ``done``
+        counts the steps finished out of ``total`` (the number of models + 2). The app
+        shows each model's progress with it.
 
     Returns
     -------
@@ -328,6 +337,7 @@ def classify(
     from mgc_core.audio import Audio
     from mgc_core.evaluation.ensemble import ensemble_probabilities
     from mgc_core.models.frontend import analyse_audio, pool_segments, segment_times
+    from mgc_core.models.service import cpu_slot
 
     start = time.perf_counter()
     if not isinstance(audio, Audio):
@@ -343,8 +353,16 @@ def classify(
            for name in names}
     weights = ensemble_weights(names, assets_dir=assets_dir)
     t0 = time.perf_counter()
-    front = analyse_audio(audio)
+    with cpu_slot():  # at most one analysis per core; the networks queue in the service
+        front = analyse_audio(audio)
     analysis_seconds = time.perf_counter() - t0
+    total = len(run) + 2
+
+    def report(step: str, done: int) -> None:
+        if progress is not None:
+            progress(step, done, total)
+
+    report("analysis", 1)
     results = {}
     for name, model in run.items():
         t0 = time.perf_counter()
@@ -354,10 +372,12 @@ def classify(
             name=name, probabilities=_readonly(clip), segment_probabilities=_readonly(seg),
             genre=GENRES[int(np.argmax(clip))], seconds=time.perf_counter() - t0,
         )
+        report(name, len(results) + 1)
     ensemble = ensemble_probabilities([r.probabilities for r in results.values()], weights)
     tagger = _tagger(run, assets_dir=assets_dir)
     tags = tagger.tag(front)
     peak = float(np.max(np.abs(audio.samples))) if audio.samples.size else 0.0
+    report("content", total)
     return Result(
         duration_s=float(audio.duration),
         segment_times=_readonly(segment_times(front.n_segments)),

@@ -39,8 +39,13 @@ network and its augmentation. The pieces, each used by both models:
   uncompiled copy of the trained network, without optimizer state),
   read back with ``keras.saving.load_model(path, safe_mode=True, compile=False)``.
   Only built-in Keras layers are used, so safe mode needs no custom objects.
+  :meth:`~KerasGenreModel.save` also writes the network converted to LiteRT beside it
+  (``cnn.keras`` -> ``cnn.tflite``, batch fixed to :data:`LITE_BATCH`), which is what the
+  app and the ``classify`` command load (:meth:`~KerasGenreModel.load` of a ``.tflite``
+  file), without TensorFlow.
 - **prediction**: one compiled predict function (``predict_on_batch``) over chunks of
-  ``PREDICT_BATCH`` segments, float32 probabilities in GENRES order.
+  ``PREDICT_BATCH`` segments, float32 probabilities in GENRES order; a model loaded from
+  ``.tflite`` runs on :class:`~mgc_core.models.lite.LiteNetwork` instead.
 
 Augmentation helpers act on a NumPy batch ``(batch, frames, features)`` before the
 network (so the saved model holds no augmentation layer): :func:`roll_time`,
@@ -68,6 +73,7 @@ __all__ = [
     "SEED",
     "VAL_FRACTION",
     "PREDICT_BATCH",
+    "LITE_BATCH",
     "NORM_LAYER",
     "Augment",
     "KerasGenreModel",
@@ -90,6 +96,9 @@ SEED = 20240
 VAL_FRACTION = 0.15
 #: Segments per call of the compiled predict function.
 PREDICT_BATCH = 256
+#: Segments per invocation of the converted ``.tflite`` networks (their batch is fixed:
+#: the LSTM's loop converts only with static shapes; the last chunk is zero-padded).
+LITE_BATCH = 8
 #: Name of the :class:`keras.layers.Normalization` layer adapted before training.
 NORM_LAYER = "input_norm"
 #: The learning rate decays along a cosine over the epochs to this fraction of its start.
@@ -415,6 +424,10 @@ class KerasGenreModel(GenreModel):
 
     def _fitted(self) -> keras.Model:
         model = getattr(self, "model_", None)
+        if model is None and getattr(self, "lite_", None) is not None:
+            raise ParameterError(
+                f"This {type(self).__name__} was loaded from its .tflite file, which only "
+                f"predicts: load the .keras file (with TensorFlow) to save or convert it.")
         if model is None:
             raise ParameterError(f"This {type(self).__name__} is not fitted: call fit() or load().")
         return model
@@ -516,16 +529,42 @@ class KerasGenreModel(GenreModel):
         return model
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        """Segment probabilities, float32 ``(n, 10)`` in GENRES order, rows summing to 1."""
+        """Segment probabilities, float32 ``(n, 10)`` in GENRES order, rows summing to 1.
+
+        Run by LiteRT when the model was loaded from ``.tflite``, else by Keras.
+        """
+        lite = getattr(self, "lite_", None)
+        if lite is not None:
+            return lite.run(self._check_X(X))[0]
         return predict_in_batches(self._fitted(), self._check_X(X))
 
+    def to_tflite(self) -> bytes:
+        """The fitted network converted to LiteRT (batch :data:`LITE_BATCH`; needs TensorFlow)."""
+        from mgc_core.models.lite import convert_keras
+
+        return convert_keras(self._fitted(), batch=LITE_BATCH)
+
+    @classmethod
+    def lite_path(cls, path: str | os.PathLike) -> Path:
+        """Where :meth:`save` writes the converted network beside ``path`` (``.tflite``)."""
+        return Path(path).with_suffix(".tflite")
+
+    @classmethod
+    def saved_files(cls, path: str | os.PathLike) -> list[Path]:
+        """The files :meth:`save` writes: the ``.keras`` file and its ``.tflite`` beside."""
+        return [Path(path), cls.lite_path(path)]
+
     def save(self, path: str | os.PathLike) -> None:
-        """Write the fitted network to a ``.keras`` file (no optimizer state)."""
+        """Write the fitted network to a ``.keras`` file (no optimizer state), and the same
+        network converted to LiteRT beside it (:meth:`lite_path`), what the app serves."""
         save_keras(self._fitted(), path)
+        self.lite_path(path).write_bytes(self.to_tflite())
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> KerasGenreModel:
-        """Read a network written by :meth:`save`, in safe mode.
+        """Read a network written by :meth:`save`: the ``.keras`` file (in safe mode, with
+        TensorFlow) or the converted ``.tflite`` file (LiteRT only; it predicts but does not
+        train or save).
 
         Raises
         ------
@@ -533,6 +572,8 @@ class KerasGenreModel(GenreModel):
             The file is missing or unsafe, or its input shape is not
             :attr:`input_shape`.
         """
+        if Path(path).suffix == ".tflite":
+            return cls._load_lite(Path(path))
         model = load_keras(path)
         shape = tuple(model.input_shape[1:])
         if shape != tuple(cls.input_shape) or model.output_shape[-1] != NUM_CLASSES:
@@ -541,4 +582,21 @@ class KerasGenreModel(GenreModel):
                              f"({cls.input_shape}, {NUM_CLASSES}).")
         self = cls()
         self.model_ = model
+        return self
+
+    @classmethod
+    def _load_lite(cls, path: Path) -> KerasGenreModel:
+        from mgc_core.models.lite import LiteNetwork
+
+        rebuild = (f"python -m mgc_core convert-models --models {cls.name}` (or `python -m "
+                   f"mgc_core train --gtzan DIR --models {cls.name}")
+        if not path.is_file():
+            raise AssetError(f"Model file {path} is missing: build it with `{rebuild}`.")
+        net = LiteNetwork(path.read_bytes(), name=cls.name, rebuild=rebuild, batch=LITE_BATCH)
+        net.check_item_shape(cls.input_shape)
+        if net.output_widths != (NUM_CLASSES,):
+            raise AssetError(f"{path} has outputs of widths {net.output_widths}, not one of "
+                             f"{NUM_CLASSES} genres. Rebuild it with `{rebuild}`.")
+        self = cls()
+        self.lite_ = net
         return self

@@ -12,6 +12,7 @@ Audio reaches a model only through :func:`~mgc_core.models.frontend.analyse_audi
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
@@ -57,6 +58,11 @@ class GenreModel:
     def save(self, path: str | os.PathLike) -> None:
         """Write the fitted model (``.keras`` or ``.skops``; never pickle)."""
         raise NotImplementedError
+
+    @classmethod
+    def saved_files(cls, path: str | os.PathLike) -> list[Path]:
+        """The files :meth:`save` writes for ``path`` (``path`` itself, and any beside it)."""
+        return [Path(path)]
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> GenreModel:

@@ -42,7 +42,6 @@ import functools
 import io
 import math
 import os
-import threading
 from pathlib import Path
 from typing import NamedTuple
 
@@ -157,10 +156,7 @@ LICENSE_FILE = "EFFICIENTAT_LICENSE.md"
 LABELS_FILE = "efficientat_mn04_labels.csv"
 #: sha256 of the class list (``index,mid,display_name``, 527 rows) as distributed.
 LABELS_SHA256 = "fb5c4a6cdb124ebce2840afbe56b53b72b71f3366c507cea9336b58d05f218a5"
-_REBUILD_HINT = (
-    "rebuild it with mgc_core.models.efficientat.convert_mn04("
-    "'../shared/models/efficientat_mn04/weights.npz', out_dir)"
-)
+_REBUILD_HINT = "rebuild it with `python -m mgc_core convert-efficientat`"
 
 # --- AudioSet classes (indices into the 527 outputs; checked against the csv by tests) --
 #: "Music", the root of AudioSet's music branch.
@@ -566,8 +562,8 @@ class LiteMN04:
 
     The time axis is resizable: each call takes log-mel windows of any one length
     (the interpreter is resized when the batch or length changes, which costs a few
-    milliseconds). Thread-safe: calls from several sessions take turns on the one
-    interpreter.
+    milliseconds). Thread-safe: calls from several sessions go through the process's
+    inference service (:class:`~mgc_core.models.lite.LiteNetwork`).
 
     Parameters
     ----------
@@ -603,31 +599,18 @@ class LiteMN04:
             isinstance(threads, bool) or not isinstance(threads, int | np.integer) or threads < 1
         ):
             raise ParameterError(f"threads must be a positive int or None, got {threads!r}.")
-        try:
-            from ai_edge_litert.interpreter import Interpreter
-        except ImportError as err:  # pragma: no cover - it is in requirements.txt
-            raise AssetError(
-                "LiteRT is not installed (ai-edge-litert, in requirements.txt): run `make setup`."
-            ) from err
-        self._content = bytes(content)  # the interpreter reads from this buffer: keep it
+        from mgc_core.models.lite import LiteNetwork
+
         self.batch = int(batch)
-        try:
-            self._interpreter = Interpreter(
-                model_content=self._content, num_threads=threads or os.cpu_count() or 1
-            )
-            inputs = self._interpreter.get_input_details()
-            outputs = self._interpreter.get_output_details()
-        except (ValueError, RuntimeError) as err:
-            raise AssetError(
-                f"The converted EfficientAT network could not be loaded ({err}): {_REBUILD_HINT}."
-            ) from err
-        widths = {int(d["shape"][-1]): d["index"] for d in outputs}
-        signature = tuple(int(v) for v in inputs[0].get("shape_signature", inputs[0]["shape"]))
+        self._net = LiteNetwork(bytes(content), name="EfficientAT mn04",
+                                rebuild="python -m mgc_core convert-efficientat",
+                                batch=self.batch, threads=threads)
+        widths = self._net.output_widths
+        signature = self._net.item_shape
         if (
-            len(inputs) != 1
-            or len(signature) != 4
-            or signature[1] != N_MELS
-            or signature[2] != -1
+            len(signature) != 3
+            or signature[0] != N_MELS
+            or signature[1] != -1
             or not {N_CLASSES, EMBEDDING_DIM, HIDDEN_DIM} <= set(widths)
         ):
             raise AssetError(
@@ -635,20 +618,11 @@ class LiteMN04:
                 f"(batch, {N_MELS}, frames, 1) with a free time axis; outputs of width "
                 f"{N_CLASSES}, {EMBEDDING_DIM} and {HIDDEN_DIM}): {_REBUILD_HINT}."
             )
-        self._input = inputs[0]["index"]
         self._outputs = {
-            "logits": widths[N_CLASSES],
-            "embedding": widths[EMBEDDING_DIM],
-            "hidden": widths[HIDDEN_DIM],
+            "logits": widths.index(N_CLASSES),
+            "embedding": widths.index(EMBEDDING_DIM),
+            "hidden": widths.index(HIDDEN_DIM),
         }
-        self._shape: tuple[int, ...] | None = None
-        self._lock = threading.Lock()
-
-    def _resize(self, shape: tuple[int, ...]) -> None:
-        if shape != self._shape:
-            self._interpreter.resize_tensor_input(self._input, shape)
-            self._interpreter.allocate_tensors()
-            self._shape = shape
 
     def predict(self, logmel_batch: np.ndarray) -> dict[str, np.ndarray]:
         """Run the network on log-mel windows of one length.
@@ -680,18 +654,5 @@ class LiteMN04:
             raise ParameterError(
                 "logmel_batch must hold finite floats: compute it with mn04_logmel(y)."
             )
-        x = x.astype(np.float32, copy=False)
-        parts: dict[str, list[np.ndarray]] = {key: [] for key in self._outputs}
-        with self._lock:
-            for start in range(0, len(x), self.batch):
-                chunk = x[start : start + self.batch, :, :, np.newaxis]
-                self._resize(chunk.shape)
-                self._interpreter.set_tensor(self._input, np.ascontiguousarray(chunk))
-                self._interpreter.invoke()
-                for key, index in self._outputs.items():
-                    parts[key].append(self._interpreter.get_tensor(index).copy())
-        widths = {"logits": N_CLASSES, "embedding": EMBEDDING_DIM, "hidden": HIDDEN_DIM}
-        return {
-            key: np.concatenate(chunks) if chunks else np.zeros((0, widths[key]), np.float32)
-            for key, chunks in parts.items()
-        }
+        out = self._net.run(x.astype(np.float32, copy=False)[..., np.newaxis])
+        return {key: out[i] for key, i in self._outputs.items()}

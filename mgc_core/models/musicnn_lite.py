@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -81,7 +80,8 @@ def convert_to_tflite(keras_path: str | os.PathLike, out_path: str | os.PathLike
 class LiteMusicnn:
     """One converted musicnn network, run by LiteRT (XNNPACK) in fixed-size batches.
 
-    Thread-safe: calls from several sessions take turns on the one interpreter.
+    Thread-safe: calls from several sessions go through the process's inference service
+    (:class:`~mgc_core.models.lite.LiteNetwork`).
 
     Parameters
     ----------
@@ -94,52 +94,31 @@ class LiteMusicnn:
     """
 
     def __init__(self, content: bytes, *, batch: int = LITE_BATCH, threads: int | None = None):
-        try:
-            from ai_edge_litert.interpreter import Interpreter
-        except ImportError as err:  # pragma: no cover - it is in requirements.txt
-            raise AssetError("LiteRT is not installed (ai-edge-litert, in requirements.txt): "
-                             "run `make setup`.") from err
-        self._content = content  # the interpreter reads from this buffer: keep it alive
+        from mgc_core.models.lite import LiteNetwork
+
+        rebuild = "python -m mgc_core convert-musicnn --tflite-only"
         self.batch = int(batch)
-        try:
-            self._interpreter = Interpreter(model_content=content,
-                                            num_threads=threads or os.cpu_count() or 1)
-            self._input = self._interpreter.get_input_details()[0]["index"]
-            self._interpreter.resize_tensor_input(self._input, (self.batch, *_PATCH))
-            self._interpreter.allocate_tensors()
-        except (ValueError, RuntimeError) as err:
-            raise AssetError(f"The converted musicnn network could not be loaded ({err}). "
-                             "Rebuild it with `python -m mgc_core convert-musicnn "
-                             "--tflite-only`.") from err
-        outputs = self._interpreter.get_output_details()
-        widths = {int(d["shape"][-1]): d["index"] for d in outputs}
-        if len(outputs) != 2 or 200 not in widths:
+        self._net = LiteNetwork(content, name="musicnn", rebuild=rebuild, batch=self.batch,
+                                pad=True, threads=threads)
+        widths = self._net.output_widths
+        if len(widths) != 2 or 200 not in widths:
             raise AssetError("The converted musicnn network does not have the expected "
                              "outputs (200-d penultimate layer and tags); rebuild it with "
-                             "`python -m mgc_core convert-musicnn --tflite-only`.")
-        self._penultimate = widths.pop(200)
-        self._taggram = next(iter(widths.values()))
-        self._lock = threading.Lock()
+                             f"`{rebuild}`.")
+        self._net.check_item_shape(_PATCH)
+        self._penultimate = widths.index(200)
+        self._taggram = 1 - self._penultimate
+        self.n_tags = widths[self._taggram]
 
     def predict(self, patches: np.ndarray) -> dict[str, np.ndarray]:
-        """``{"penultimate": (n, 200), "taggram": (n, n_tags)}`` of log-mel patches (n, 187, 96)."""
+        """``{"penultimate": (n, 200), "taggram": (n, n_tags)}`` of log-mel patches (n, 187, 96).
+
+        Run through the process's inference service
+        (:mod:`mgc_core.models.service`), batched with other sessions' patches.
+        """
         x = np.asarray(patches, dtype=np.float32)
         if x.ndim != 3 or x.shape[1:] != _PATCH:
             raise ParameterError(f"patches must have shape (n, {_PATCH[0]}, {_PATCH[1]}); "
                                  f"got {x.shape}.")
-        pen, tags = [], []
-        with self._lock:
-            for start in range(0, len(x), self.batch):
-                chunk = x[start:start + self.batch]
-                n = len(chunk)
-                if n < self.batch:
-                    chunk = np.concatenate([chunk, np.zeros((self.batch - n, *_PATCH),
-                                                            np.float32)])
-                self._interpreter.set_tensor(self._input, np.ascontiguousarray(chunk))
-                self._interpreter.invoke()
-                pen.append(self._interpreter.get_tensor(self._penultimate)[:n].copy())
-                tags.append(self._interpreter.get_tensor(self._taggram)[:n].copy())
-        if not pen:
-            return {"penultimate": np.zeros((0, 200), np.float32),
-                    "taggram": np.zeros((0, 50), np.float32)}
-        return {"penultimate": np.concatenate(pen), "taggram": np.concatenate(tags)}
+        out = self._net.run(x)
+        return {"penultimate": out[self._penultimate], "taggram": out[self._taggram]}

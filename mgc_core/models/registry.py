@@ -10,7 +10,7 @@ Examples
 >>> MODEL_NAMES
 ('knn', 'cnn', 'lstm', 'transfer', 'audioset')
 >>> info("cnn").files
-('cnn.keras',)
+('cnn.tflite',)
 >>> short_label("ensemble")
 'Ensemble'
 """
@@ -91,7 +91,7 @@ MODELS: dict[str, ModelInfo] = {
         ),
         ModelInfo(
             name="cnn", title="CNN on log-mel spectrograms", short="CNN",
-            files=("cnn.keras",), module="mgc_core.models.cnn", class_name="CNNModel",
+            files=("cnn.tflite",), module="mgc_core.models.cnn", class_name="CNNModel",
             description="A small convolutional network on each segment's log-mel spectrogram.",
             details=(
                 f"A small convolutional network (Keras) that reads the {_SEG} log-mel "
@@ -101,7 +101,7 @@ MODELS: dict[str, ModelInfo] = {
         ),
         ModelInfo(
             name="lstm", title="LSTM on MFCC sequences", short="LSTM",
-            files=("lstm.keras",), module="mgc_core.models.lstm", class_name="LSTMModel",
+            files=("lstm.tflite",), module="mgc_core.models.lstm", class_name="LSTMModel",
             description="A bidirectional LSTM on each segment's MFCC sequence.",
             details=(
                 "A small recurrent network (a bidirectional LSTM, Keras) that reads the "

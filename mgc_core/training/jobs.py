@@ -44,12 +44,17 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "EvaluationReport",
     "TrainReport",
+    "CONVERT_COMMAND",
+    "convert_trained",
     "evaluate_all",
     "train_all",
 ]
 
 
 _DEFAULT_TRAIN_COMMAND = "python -m mgc_core train --gtzan DIR"
+#: The command that converts the bundled Keras networks to LiteRT (what :func:`convert_trained`
+#: records in the manifest).
+CONVERT_COMMAND = "python -m mgc_core convert-models"
 
 
 # --------------------------------------------------------------------------- orchestration
@@ -264,8 +269,67 @@ def train_all(
         path = root / "models" / cls.file_name
         path.parent.mkdir(parents=True, exist_ok=True)
         model.save(path)
-        assets.record([path], command=command, data=data, root=root)
+        assets.record(cls.saved_files(path), command=command, data=data, root=root)
         timings[f"save {name}"] = time.perf_counter() - t0
         paths[name] = path
         progress("fit", k + 1, len(models))
     return TrainReport(paths=paths, data=data, timings=timings)
+
+
+def convert_trained(
+    models: Sequence[str] | None = None,
+    *,
+    assets_dir: str | os.PathLike | None = None,
+    command: str = CONVERT_COMMAND,
+) -> dict[str, Path]:
+    """Convert the bundled Keras networks (CNN, LSTM) to the ``.tflite`` files the app serves.
+
+    ``train`` writes both files; this rebuilds the converted one from a bundled ``.keras``
+    file (checked against the manifest first) without training, and records it in the
+    manifest with the ``.keras`` file's data summary.
+
+    Parameters
+    ----------
+    models : sequence of str, optional
+        Model names; by default every model that has a Keras network.
+    assets_dir : path-like, optional
+        Defaults to the bundled ``assets/``.
+    command : str
+        Recorded as the command that rebuilds the files.
+
+    Returns
+    -------
+    dict of str to Path
+        The ``.tflite`` file written, by model name.
+
+    Raises
+    ------
+    ParameterError
+        If a model given has no Keras network.
+    AssetError
+        If its ``.keras`` file is missing or altered.
+    """
+    from mgc_core import assets
+    from mgc_core.errors import ParameterError
+    from mgc_core.models import MODEL_NAMES
+    from mgc_core.models._keras_common import KerasGenreModel
+
+    root = Path(assets_dir) if assets_dir is not None else assets.ASSETS_DIR
+    keras_models = [m for m in MODEL_NAMES if issubclass(_model_class(m), KerasGenreModel)]
+    names = tuple(models) if models is not None else tuple(keras_models)
+    wrong = [m for m in names if m not in keras_models]
+    if wrong:
+        raise ParameterError(f"{', '.join(wrong)}: no Keras network to convert; choose among "
+                             f"{', '.join(keras_models)}.")
+    written = {}
+    for name in names:
+        cls = _model_class(name)
+        source = root / "models" / cls.file_name
+        assets.verify(source, root=root)
+        entry = assets.read_manifest(root / assets.MANIFEST)["files"][f"models/{source.name}"]
+        out = cls.lite_path(source)
+        out.write_bytes(cls.load(source).to_tflite())
+        assets.record([out], command=command, root=root,
+                      data={**entry.get("data", {}), "converted_from": f"models/{source.name}"})
+        written[name] = out
+    return written
