@@ -204,7 +204,7 @@ if not is_music:
     st.markdown("**Genre guesses anyway**")
     st.caption(
         f"The genre models always name one of the ten genres, even for {result.content.kind}. "
-        f"Together they would guess {v.genre} ({v.confidence:.0%}), but that is no verdict. "
+        f"The ensemble would guess {v.genre} ({v.confidence:.0%}), but that is no verdict. "
         + _who_decided(result.ensemble_weights).replace("**Who decided**", "Who would decide")
     )
 side_by_side = st.container() if is_music else st.expander(
@@ -234,54 +234,85 @@ with side_by_side:
     )
 
 # ------------------------------------------------------------------ timeline
-st.subheader("Genre over time")
-if not is_music:
-    st.caption("Not music, so these are guesses too: watch them wander.")
-n = len(result.segment_times)
-labels = [f"{t0:.0f}–{t1:.0f} s" for t0, t1 in result.segment_times]
-segment = 0
-if n > 1:
-    segment = st.select_slider("Segment", options=list(range(n)), format_func=labels.__getitem__,
-                               key=f"segment_{audio.key}")
-for name, r in result.models.items():
-    st.plotly_chart(
-        plotting.timeline_figure(result.segment_times, r.segment_probabilities,
-                                 title=MODEL_TITLES[name], selected=segment),
-        key=f"fig_timeline_{name}",
-    )
-st.caption(
-    "Each column is one 3-second segment, each row a genre; darker means more probable. "
-    "A song that changes style shows it as a change of row."
-)
-t0, t1 = (float(x) for x in result.segment_times[segment])
-st.markdown(f"**Segment {labels[segment]}**")
-st.audio(selection.playable, format=selection.mime, start_time=t0, end_time=min(t1, audio.duration))
-seg_cols = st.columns(len(result.models))
-for col, (name, r) in zip(seg_cols, result.models.items(), strict=True):
-    p = r.segment_probabilities[segment]
-    top = np.argsort(-p)[:3]
-    col.markdown(f"*{short_label(name)}*: " +
-                 ", ".join(f"{GENRES[i]} {p[i]:.0%}" for i in top))
+_KEPT_SEGMENT = "classify_segment_of"  # {audio key: segment}: kept when the page is left
 
-# ------------------------------------------------------------------ why the CNN decided
-st.subheader("Why the CNN decided")
-with st.spinner("Hiding one patch of the spectrogram at a time…"):
-    logmel, saliency, cnn_genre, cnn_p = cnn_occlusion(audio.key, audio, segment)
-st.markdown(f"In segment **{labels[segment]}**{' (chosen above)' if n > 1 else ''} the CNN "
-            f"says **{cnn_genre}** ({cnn_p:.0%}).")
-st.plotly_chart(plotting.occlusion_figure(logmel, saliency, sr=FRONTEND.sr,
-                                          hop_length=FRONTEND.hop_length, start_s=t0),
-                key="fig_occlusion")
-st.caption(
-    "Top: the sound as the CNN sees it, time across, pitch (mel bands) up. Bottom: we hid "
-    "one small patch at a time (0.27 s × 8 bands, filled with the segment's average) and "
-    "asked the CNN again. **Red** regions are the parts of the sound that, when hidden, "
-    f"lower its belief in *{cnn_genre}* the most: it relied on them. Blue ones raise it "
-    "when hidden; white ones did not matter on their own. Occlusion shows *where* the "
-    "model looked, not *why* that sounds like the genre; it tests one patch at a time, so "
-    "evidence that appears in several places can look unimportant everywhere, and an "
-    "average-filled patch is itself a sound the model never heard in training."
-)
+
+def _keep_segment(widget_key: str, audio_key: str) -> None:
+    st.session_state.setdefault(_KEPT_SEGMENT, {})[audio_key] = st.session_state[widget_key]
+
+
+def _segment_clip(audio, t0: float, t1: float) -> bytes:  # noqa: ANN001 - Audio
+    """Exactly the samples of one segment, as WAV bytes for its own player."""
+    from mgc_core.audio import Audio, to_wav_bytes
+
+    start, stop = round(t0 * audio.sr), min(round(t1 * audio.sr), audio.samples.size)
+    return to_wav_bytes(Audio(audio.samples[start:stop], sr=audio.sr))
+
+
+@st.fragment
+def _segments(result, audio, is_music: bool) -> None:  # noqa: ANN001
+    """The timeline, one segment's details and the CNN's reasons for it.
+
+    A fragment: choosing another segment reruns only this part of the page, so stepping
+    through segments with the keyboard keeps up.
+    """
+    st.subheader("Genre over time")
+    if not is_music:
+        st.caption("Not music, so these are guesses too: watch them wander.")
+    n = len(result.segment_times)
+    labels = [f"{t0:.0f}–{t1:.0f} s" for t0, t1 in result.segment_times]
+    segment = 0
+    if n > 1:
+        key = f"segment_{audio.key}"
+        kept = st.session_state.get(_KEPT_SEGMENT, {}).get(audio.key, 0)
+        segment = st.select_slider(
+            "Segment", options=list(range(n)), format_func=labels.__getitem__, key=key,
+            value=min(kept, n - 1), on_change=_keep_segment, args=(key, audio.key))
+    for name, r in result.models.items():
+        st.plotly_chart(
+            plotting.timeline_figure(result.segment_times, r.segment_probabilities,
+                                     title=MODEL_TITLES[name], selected=segment),
+            key=f"fig_timeline_{name}", theme=None,
+        )
+    st.caption(
+        "Each column is one 3-second segment, each row a genre; darker means more probable. "
+        "A song that changes style shows it as a change of row."
+    )
+    t0, t1 = (float(x) for x in result.segment_times[segment])
+    t1 = min(t1, audio.duration)
+    st.markdown(f"**Segment {labels[segment]}**")
+    st.audio(_segment_clip(audio, t0, t1), format="audio/wav")
+    st.caption(f"Plays exactly this segment: {t0:.2f}–{t1:.2f} s of the song.")
+    seg_cols = st.columns(len(result.models))
+    for col, (name, r) in zip(seg_cols, result.models.items(), strict=True):
+        p = r.segment_probabilities[segment]
+        top = np.argsort(-p)[:3]
+        col.markdown(f"*{short_label(name)}*: " +
+                     ", ".join(f"{GENRES[i]} {p[i]:.0%}" for i in top))
+
+    # -------------------------------------------------------------- why the CNN decided
+    st.subheader("Why the CNN decided")
+    with st.spinner("Hiding one patch of the spectrogram at a time…"):
+        logmel, saliency, cnn_genre, cnn_p = cnn_occlusion(audio.key, audio, segment)
+    st.markdown(f"In segment **{labels[segment]}**{' (chosen above)' if n > 1 else ''} the "
+                f"CNN says **{cnn_genre}** ({cnn_p:.0%}).")
+    st.plotly_chart(plotting.occlusion_figure(logmel, saliency, sr=FRONTEND.sr,
+                                              hop_length=FRONTEND.hop_length, start_s=t0),
+                    key="fig_occlusion", theme=None)
+    st.caption(
+        "Top: the sound as the CNN sees it, time across, pitch (mel bands) up. Bottom: we "
+        "hid one small patch at a time (0.27 s × 8 bands, filled with the segment's average) "
+        "and asked the CNN again. **Red** regions are the parts of the sound that, when "
+        f"hidden, lower its belief in *{cnn_genre}* the most: it relied on them. Blue ones "
+        "raise it when hidden; white ones did not matter on their own. Occlusion shows "
+        "*where* the model looked, not *why* that sounds like the genre; it tests one patch "
+        "at a time, so evidence that appears in several places can look unimportant "
+        "everywhere, and an average-filled patch is itself a sound the model never heard in "
+        "training."
+    )
+
+
+_segments(result, audio, is_music)
 
 # ------------------------------------------------------------------ downloads
 left, right = st.columns(2)

@@ -236,6 +236,9 @@ def test_batch_of_two_wavs_and_a_bad_file_gives_three_rows():
 
 
 def test_each_model_reports_its_progress_as_it_finishes():
+    from ui.results import result_store
+
+    result_store.clear()  # a result stored by an earlier test is shown without the steps
     at = app_on(PAGE)
     at.selectbox(key="input_signal").set_value("drum_pattern")
     at.button(key="input_signal_go").click()
@@ -250,3 +253,44 @@ def test_each_model_reports_its_progress_as_it_finishes():
     at.run()
     assert not [m.value for m in at.markdown if m.value.startswith("✓ ")]
     assert any(h.value.startswith("Verdict:") for h in at.subheader)
+
+
+def test_with_nothing_chosen_the_panel_is_open_not_an_expander():
+    at = app_on(PAGE)
+    assert not [e for e in at.expander if e.label == "Choose music"]
+    assert any("**Choose music**" in m.value for m in at.markdown)
+    assert at.get("file_uploader") or at.selectbox(key="input_signal")
+    at.selectbox(key="input_signal").set_value("drum_pattern")
+    at.button(key="input_signal_go").click()
+    at.run()
+    assert [e for e in at.expander if e.label == "Choose music"]  # folded once chosen
+
+
+def test_the_segment_player_plays_exactly_the_segment():
+    import soundfile as sf
+
+    at = app_on(PAGE)
+    at.selectbox(key="input_signal").set_value("drum_pattern")
+    at.slider(key="input_signal_seconds").set_value(10.0)
+    at.button(key="input_signal_go").click()
+    at.run()
+    slider = next(s for s in at.select_slider if s.label == "Segment")
+    slider.set_value(2).run()
+    from mgc_core.models.frontend import segment_times
+
+    t0, t1 = segment_times(3)[2]
+    assert any(c.value.startswith(f"Plays exactly this segment: {t0:.2f}–{t1:.2f} s")
+               for c in at.caption)
+
+
+def test_the_chosen_segment_is_kept_when_leaving_the_page():
+    at = app_on(PAGE)
+    at.selectbox(key="input_signal").set_value("drum_pattern")
+    at.slider(key="input_signal_seconds").set_value(10.0)
+    at.button(key="input_signal_go").click()
+    at.run()
+    next(s for s in at.select_slider if s.label == "Segment").set_value(1).run()
+    at.switch_page("pages/about.py").run()
+    at.switch_page("pages/classify.py").run()
+    assert not at.exception
+    assert next(s for s in at.select_slider if s.label == "Segment").value == 1

@@ -48,8 +48,31 @@ def test_everyone_unsure_says_it_may_be_outside_the_genres(p):
     assert "outside the ten" in v.summary
 
 
-def test_one_confident_model_is_not_unsure():
-    v = verdict(_result(knn=("pop", 0.2), cnn=("disco", 0.3), lstm=("jazz", 0.2),
-                        transfer=("blues", 0.9)))
+def test_one_confident_model_that_decides_is_not_unsure():
+    r = _result(knn=("pop", 0.2), cnn=("disco", 0.3), lstm=("jazz", 0.2),
+                transfer=("blues", 0.9))
+    r.ensemble = r.models["transfer"].probabilities  # the ensemble follows the sure model
+    v = verdict(r)
     assert not v.unsure
     assert v.genre in GENRES
+
+
+def test_disagreement_says_who_decided_not_a_consensus():
+    """With weights CNN 0 %, LSTM 0 %, Transfer 90 %, the summary must not read as if
+    the models that said blues agreed on jazz."""
+    r = _result(knn=("blues", 0.9), cnn=("blues", 0.8), lstm=("blues", 0.7),
+                transfer=("jazz", 0.95))
+    r.ensemble = 0.9 * r.models["transfer"].probabilities + 0.1 * r.models["knn"].probabilities
+    r.ensemble_weights = {"knn": 0.1, "cnn": 0.0, "lstm": 0.0, "transfer": 0.9}
+    v = verdict(r)
+    assert v.genre == "jazz"
+    assert "Together" not in v.summary and "lean" not in v.summary
+    assert "Transfer 90% and KNN 10% of the say" in v.summary
+    assert "CNN and LSTM have none" in v.summary
+
+
+def test_a_doubtful_ensemble_is_unsure_even_if_one_model_is_sure():
+    r = _result(knn=("pop", 0.9), cnn=("disco", 0.3), lstm=("jazz", 0.3),
+                transfer=("blues", 0.3))
+    assert max(r.ensemble) < UNSURE_BELOW
+    assert verdict(r).unsure

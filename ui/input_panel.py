@@ -15,13 +15,19 @@ Streamlit in the browser.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import streamlit as st
 
 from mgc_core.audio import SUPPORTED_EXTENSIONS, Audio, load_audio, to_wav_bytes
-from mgc_core.audio.uploads import check_extension, check_upload_size, display_name, extension
-from mgc_core.errors import MGCError
+from mgc_core.audio.uploads import (
+    check_extension,
+    check_upload_size,
+    display_name,
+    extension,
+    plain_message,
+)
+from mgc_core.errors import AudioError, MGCError
 
 __all__ = [
     "Selection", "input_panel", "current_selection", "MAX_SECONDS", "load_bytes",
@@ -69,9 +75,15 @@ def load_bytes(data: bytes, name: str) -> Audio:
     """Decode ``data`` (any supported format) at the analysis rate, cached by content.
 
     ``name`` is only part of the cache key (pass :func:`display_name` of the file's
-    name); the format is told from the bytes.
+    name); the format is told from the bytes. Its errors and warnings are in plain
+    words (:func:`~mgc_core.audio.uploads.plain_message`): they are shown to the
+    person who chose the file, not to a programmer.
     """
-    return load_audio(data, sr=ANALYSIS_SR, max_seconds=MAX_SECONDS)
+    try:
+        audio = load_audio(data, sr=ANALYSIS_SR, max_seconds=MAX_SECONDS)
+    except AudioError as err:
+        raise AudioError(plain_message(str(err))) from err
+    return replace(audio, warnings=tuple(plain_message(w) for w in audio.warnings))
 
 
 def upload_limit_mb() -> int:
@@ -187,8 +199,8 @@ def _gtzan_tab() -> None:
         return f"{track_id}  {who}" if who else track_id
 
     track_id = st.selectbox("Clip", ids, format_func=_label, key="input_gtzan_id")
-    if st.button("Use this clip", key="input_gtzan_go", disabled=track_id is None):
-        select_gtzan_clip(track_id)
+    st.button("Use this clip", key="input_gtzan_go", disabled=track_id is None,
+              on_click=lambda: select_gtzan_clip(st.session_state["input_gtzan_id"]))
 
 
 def gtzan_dataset():  # noqa: ANN201 - mgc_core.datasets.gtzan.GTZAN
@@ -217,9 +229,10 @@ def select_gtzan_clip(track_id: str) -> bool:
     except MGCError as err:
         _fail(f"Could not open {md_escape(display_name(track_id))}: {err}")
         return False
-    except OSError as err:
-        _fail(f"Could not read {md_escape(display_name(track_id))}: {err}. "
-              "Check the files of the GTZAN dataset.")
+    except OSError as err:  # its text would show the server's path: say what, not where
+        _fail(f"Could not read the clip {md_escape(display_name(track_id))}: its file is "
+              f"missing or unreadable ({(err.strerror or 'read error').lower()}). Choose "
+              "another clip, or ask whoever runs mgc to check the GTZAN files.")
         return False
     _from_file_bytes(data, path.name, "gtzan", gtzan_id=track_id)
     return current_selection() is not None and current_selection().gtzan_id == track_id
@@ -250,10 +263,17 @@ def _signal_tab() -> None:
         key="input_signal",
     )
     st.caption(SIGNALS[name].description)
-    duration = st.slider("Length (s)", 2.0, 30.0, 8.0, 1.0, key="input_signal_seconds")
-    if st.button("Use this signal", key="input_signal_go"):
-        audio = _signal(name, duration)
-        _set(Selection(audio, SIGNALS[name].title, "signal", to_wav_bytes(audio), "audio/wav"))
+    st.slider("Length (s)", 2.0, 30.0, 8.0, 1.0, key="input_signal_seconds")
+    # A callback: the selection is set before the page renders, so the panel folds at once.
+    st.button("Use this signal", key="input_signal_go", on_click=_use_signal)
+
+
+def _use_signal() -> None:
+    from mgc_core.audio.signals import SIGNALS
+
+    name = st.session_state["input_signal"]
+    audio = _signal(name, float(st.session_state["input_signal_seconds"]))
+    _set(Selection(audio, SIGNALS[name].title, "signal", to_wav_bytes(audio), "audio/wav"))
 
 
 def _summary(selection: Selection) -> None:
@@ -282,7 +302,15 @@ def input_panel() -> Selection | None:
     st.session_state.setdefault(_STATE, None)
     st.session_state.setdefault(_ERROR, None)
     selection = current_selection()
-    with st.expander("Choose music", expanded=selection is None, icon=":material/library_music:"):
+    # Nothing chosen: the panel is a plain bordered box, always open. Something chosen: it
+    # folds into an expander. (An expander's "expanded" is only its first state, which the
+    # browser may keep from an earlier render, so the panel sometimes loaded collapsed.)
+    if selection is None:
+        panel = st.container(border=True)
+        panel.markdown(":material/library_music: **Choose music**")
+    else:
+        panel = st.expander("Choose music", expanded=False, icon=":material/library_music:")
+    with panel:
         upload, record, dataset, signal = st.tabs(
             ["Upload", "Record", "GTZAN clip", "Built-in signal"]
         )

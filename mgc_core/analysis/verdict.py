@@ -48,6 +48,25 @@ class Verdict:
     summary: str
 
 
+def _and(words: list[str]) -> str:
+    return " and ".join([", ".join(words[:-1]), words[-1]] if len(words) > 2 else words)
+
+
+def _deciders(weights: dict[str, float]) -> str:
+    """Who decides the ensemble's answer, by weight, and who has no say (a sentence end)."""
+    if not weights:
+        return "the mean of the models' probabilities."
+    ranked = sorted(weights.items(), key=lambda kv: -kv[1])
+    counted = [f"{short_label(n)} {w:.0%}" for n, w in ranked if w >= 0.005]
+    silent = [short_label(n) for n, w in ranked if w < 0.005]
+    text = f"a weighted vote in which {_and(counted)} of the say"
+    if len(counted) == 1:
+        text = f"{counted[0].rsplit(' ', 1)[0]} alone decides it"
+    if silent:
+        text += f"; {_and(silent)} {'has' if len(silent) == 1 else 'have'} none"
+    return text + "."
+
+
 def verdict(result) -> Verdict:  # noqa: ANN001 - mgc_core.analysis.classify.Result
     """Summarise a :class:`~mgc_core.analysis.classify.Result` in words.
 
@@ -60,7 +79,9 @@ def verdict(result) -> Verdict:  # noqa: ANN001 - mgc_core.analysis.classify.Res
     genre = GENRES[int(np.argmax(result.ensemble))]
     confidence = float(np.max(result.ensemble))
     agree = len(set(votes.values())) == 1
-    unsure = bool(tops) and all(p < UNSURE_BELOW for p in tops.values())
+    # Unsure: the verdict itself is below the bar, or every model is.
+    unsure = bool(tops) and (confidence < UNSURE_BELOW
+                             or all(p < UNSURE_BELOW for p in tops.values()))
     if agree:
         summary = f"All {len(votes)} models agree: **{genre}**."
     else:
@@ -69,8 +90,9 @@ def verdict(result) -> Verdict:  # noqa: ANN001 - mgc_core.analysis.classify.Res
             counts.setdefault(g, []).append(short_label(name))
         parts = [f"{', '.join(who)} say{'s' if len(who) == 1 else ''} {g}"
                  for g, who in sorted(counts.items(), key=lambda kv: -len(kv[1]))]
-        summary = (f"The models disagree: {'; '.join(parts)}. "
-                   f"Together (the ensemble) they lean to **{genre}** ({confidence:.0%}).")
+        summary = (f"The models disagree: {'; '.join(parts)}. The verdict, **{genre}** "
+                   f"({confidence:.0%}), is the ensemble's: "
+                   + _deciders(getattr(result, "ensemble_weights", None) or {}))
     if unsure:
         summary += (
             " Every model is unsure (none gives its top genre even "
