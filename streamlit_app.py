@@ -8,13 +8,18 @@ Streamlit would otherwise treat a deep link such as ``/audio_features`` as an ol
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 import mgc_core  # noqa: F401  (sets numba/TensorFlow environment defaults before they load)
 from ui.warmup import warm_up_in_background
 
+# The favicon is an SVG of our own, sent inline as a data: URL. A ":material/...:" page
+# icon would be fetched from fonts.gstatic.com: the app asks nothing of the internet.
 st.set_page_config(
-    page_title="mgc — music genre studio", page_icon=":material/library_music:", layout="wide"
+    page_title="mgc — music genre studio", page_icon=Path(__file__).parent / "ui" / "icon.svg",
+    layout="wide",
 )
 st.session_state.setdefault("selection", None)
 warm_up_in_background()

@@ -21,6 +21,8 @@ from ui.results import in_words
 
 KHZ, SEG = f"{FRONTEND.sr / 1000:g} kHz", f"{FRONTEND.segment_seconds:.0f}-second"
 TRAIN_COMMAND = "python -m mgc_core train --gtzan DIR"
+#: The two counts of clips, worded alike here and on the Dataset page.
+HELD, USABLE = "held", "usable (after removing known faults)"
 N_MODELS = in_words(len(MODEL_NAMES))
 
 st.title("About mgc")
@@ -56,20 +58,25 @@ def _training_data() -> None:
                 f"training data cannot be described. Train them with `{TRAIN_COMMAND}`.")
         return
     counts = data["clips_per_genre"]
-    cols = st.columns(3)
-    cols[0].metric("GTZAN clips used", data["n_clips"])
-    cols[1].metric("Left out as faulty", data.get("excluded", 0))
+    excluded = data.get("excluded", 0)
+    cols = st.columns(4)
+    cols[0].metric(f"GTZAN clips {HELD}", data["n_clips"] + excluded)
+    cols[1].metric("Left out as faulty", excluded)
+    cols[2].metric("Usable", data["n_clips"], help=f"Clips {USABLE}: the models were "
+                   "trained and tested on these only.")
     if "n_groups" in data:
-        cols[2].metric("Artist groups", data["n_groups"])
+        cols[3].metric("Artist groups", data["n_groups"])
     st.markdown(f"Trained on {data.get('trained_on', 'the clips below')}.")
-    st.plotly_chart(plotting.genre_counts_figure(counts, title="Clips per genre"),
+    st.plotly_chart(plotting.genre_counts_figure(counts, title=f"Clips {USABLE} per genre"),
                     key="fig_clips_per_genre")
     big, small = max(counts, key=counts.get), min(counts, key=counts.get)
     st.markdown(
-        f"The genres are **imbalanced**: {big} has {counts[big]} clips, {small} only "
-        f"{counts[small]} ({counts[big] / max(counts[small], 1):.1f} times fewer). The models "
-        "use balanced sampling or class weights where they can, and the Models page reports "
-        "balanced accuracy and macro-F1, which give each genre the same weight."
+        f"The genres are **imbalanced**: {big} has {counts[big]} clips {USABLE}, {small} "
+        f"only {counts[small]} ({counts[big] / max(counts[small], 1):.1f} times fewer). The "
+        "Dataset page counts the clips held as well, before the faulty ones are left out, so "
+        "some genres have a few more there. The models use balanced sampling or class weights "
+        "where they can, and the Models page reports balanced accuracy and macro-F1, which "
+        "give each genre the same weight."
     )
     if not evaluation_path("knn").is_file():
         st.info("How the models were tested appears here once the evaluation is built: "

@@ -17,6 +17,7 @@ from mgc_core.models import FRONTEND, MODEL_NAMES, MODEL_TITLES
 from mgc_core.models.registry import ENSEMBLE, short_label
 from ui.batch import batch_section
 from ui.evaluations import (
+    confidence_hint,
     stored_balanced_accuracy,
     stored_clip_predictions,
     stored_evaluation_errors,
@@ -217,6 +218,8 @@ with side_by_side:
             st.metric(f"**{short}** {MODEL_TITLES[name].removeprefix(short).strip()}", r.genre,
                       f"{float(np.max(r.probabilities)):.0%} sure",
                       delta_color="off", delta_arrow="off")
+            if hint := confidence_hint(name):
+                st.caption(f":material/warning: {hint}")
             st.plotly_chart(plotting.genre_bars_figure(r.probabilities, height=280),
                             key=f"fig_bars_{name}")
             score = stored_balanced_accuracy(name)

@@ -8,10 +8,10 @@ import pandas as pd
 import streamlit as st
 
 from mgc_core import plotting
-from mgc_core.datasets.gtzan import ENV_VAR, LAYOUTS
+from mgc_core.datasets.gtzan import ENV_VAR, LAYOUTS, usable_ids
 from mgc_core.errors import MGCError
 from mgc_core.explore import maps as datamap
-from ui.input_panel import gtzan_dataset, select_gtzan_clip
+from ui.input_panel import gtzan_dataset, md_escape, select_gtzan_clip
 
 st.title("Dataset: GTZAN explorer")
 st.caption(
@@ -19,6 +19,8 @@ st.caption(
     "See how many clips each genre has, listen to them, check the known faults, and see "
     "on a map which genres the models' inputs keep apart."
 )
+#: The two counts of clips, worded alike here and on the About page.
+HELD, USABLE = "held", "usable (after removing known faults)"
 
 
 def _maps(titles: dict[str, tuple[str | None, str | None]], selected: str | None) -> None:
@@ -38,7 +40,7 @@ def _maps(titles: dict[str, tuple[str | None, str | None]], selected: str | None
         " – ".join(x for x in (c.get("artist"), titles.get(c["id"], (None, None))[1]) if x)
         for c in clips
     ]
-    for col, (source, spec) in zip(st.columns(2), record["sources"].items()):
+    for col, (source, spec) in zip(st.columns(2), record["sources"].items(), strict=False):
         name = f"{source}_{method}"
         info = record["maps"][name]
         if method == "pca":
@@ -53,8 +55,8 @@ def _maps(titles: dict[str, tuple[str | None, str | None]], selected: str | None
         )
         col.plotly_chart(fig, key=f"fig_map_{source}")
     st.markdown(
-        f"Each dot is one of the {len(clips)} usable clips (the clips left out as faulty are "
-        "not drawn). Its numbers, the hand-made features on the left and the musicnn "
+        f"Each dot is one of the {len(clips)} clips {USABLE}; the clips left out as faulty are "
+        "not drawn. Its numbers, the hand-made features on the left and the musicnn "
         "embeddings on the right, are squeezed down to two so they can be drawn: clips "
         "with similar numbers land close together. **Where a genre forms its own island, "
         "the models that read those numbers find it easy; where the colours of two genres "
@@ -92,22 +94,39 @@ except MGCError:
 
 # ------------------------------------------------------------------ counts
 counts = dataset.genre_counts()
-st.subheader(f"{sum(counts.values())} clips in the copy at `{dataset.root}`")
-st.plotly_chart(plotting.genre_counts_figure(counts, title="Clips per genre"),
+usable = dict.fromkeys(counts, 0)
+for track_id in usable_ids(dataset):
+    usable[track_id.split(".", 1)[0]] += 1
+st.subheader(f"{sum(counts.values())} clips {HELD}, {sum(usable.values())} {USABLE}")
+st.caption(
+    f"Read in place from the GTZAN folder “{md_escape(dataset.root.name)}” on the server "
+    f"(set by `{ENV_VAR}`). **Held**: the clips in that folder. **Usable**: the clips held, "
+    "minus those left out for known faults (repetitions, distortions, duplicates); the "
+    "models were trained and tested on the usable clips only, so the About page counts those."
+)
+st.plotly_chart(plotting.genre_counts_figure(counts, title=f"Clips {HELD} per genre"),
                 key="fig_genre_counts")
+st.dataframe(
+    pd.DataFrame({"genre": list(counts), HELD: list(counts.values()),
+                  "left out as faulty": [counts[g] - usable[g] for g in counts],
+                  USABLE: list(usable.values())}),
+    hide_index=True, key="dataset_counts",
+)
 present = {g: n for g, n in counts.items() if n}
 most, least = max(present.values()), min(present.values())
 if most == least:
-    st.markdown(f"The genres are balanced: {most} clips each.")
+    st.markdown(f"The genres are balanced: {most} clips {HELD} each.")
 else:
-    largest = ", ".join(g for g, n in present.items() if n == most)
-    smallest = ", ".join(g for g, n in present.items() if n == least)
+    largest = [g for g, n in present.items() if n == most]
+    smallest = [g for g, n in present.items() if n == least]
+    of_them = f", of which {usable[smallest[0]]} {USABLE}" if len(smallest) == 1 else ""
     st.markdown(
-        f"The genres are **imbalanced**: {largest} "
-        f"{'have' if ',' in largest else 'has'} {most} clips, {smallest} only {least}. "
-        f"A model that always answered *{largest.split(', ')[0]}* would be right "
-        f"{most / sum(present.values()):.0%} of the time, so mgc reports balanced accuracy "
-        "(the mean of the per-genre recalls) and macro-F1 next to plain accuracy."
+        f"The genres are **imbalanced**: {', '.join(largest)} "
+        f"{'have' if len(largest) > 1 else 'has'} {most} clips {HELD}, {', '.join(smallest)} "
+        f"only {least}{of_them}. A model that always answered *{largest[0]}* would be right "
+        f"on {usable[largest[0]] / max(sum(usable.values()), 1):.0%} of the usable clips, so "
+        "mgc reports balanced accuracy (the mean of the per-genre recalls) and macro-F1 next "
+        "to plain accuracy."
     )
 
 # ------------------------------------------------------------------ browse
@@ -122,13 +141,14 @@ table = pd.DataFrame({
     "artist": [index.get(t, (None, None))[0] or "" for t in ids],
     "title": [index.get(t, (None, None))[1] or "" for t in ids],
     "known fault": [faults.get(t, "") for t in ids],
-    "left out of the split": [t in excluded for t in ids],
+    "usable": [t not in excluded for t in ids],
 })
+n_left_out = sum(t in excluded for t in ids)
 st.caption(
-    f"{len(ids)} {genre} clips; {sum(t in faults for t in ids)} with a known fault "
-    "(repetition, distortion, exact duplicate), "
-    f"{sum(t in excluded for t in ids)} left out by the fault-filtered split and so by the "
-    "models' training and evaluation. Select a row to listen."
+    f"{len(ids)} {genre} clips {HELD}, {len(ids) - n_left_out} {USABLE}. "
+    f"{sum(t in faults for t in ids)} have a known fault (repetition, distortion, exact "
+    f"duplicate); the {n_left_out} that the fault-filtered split leaves out are not usable: "
+    "the models were neither trained nor tested on them. Select a row to listen."
 )
 event = st.dataframe(table, on_select="rerun", selection_mode="single-row", hide_index=True,
                      key=f"dataset_clips_{genre}")
@@ -142,8 +162,10 @@ if selected:
     try:
         st.audio(track.path.read_bytes(), format=mimetypes.guess_type(track.path.name)[0]
                  or "audio/wav")
-    except OSError as err:
-        st.error(f"Could not read {track.path}: {err}. Check the files of the GTZAN dataset.")
+    except OSError as err:  # its text holds the server's path: say what, not where
+        st.error(f"Could not read the clip {selected}: its file is missing or unreadable "
+                 f"({(err.strerror or 'read error').lower()}). Choose another clip, or ask "
+                 "whoever runs mgc to check the GTZAN files.")
     left, right = st.columns(2)
     if left.button("Open on Classify", key="dataset_open_classify", icon=":material/label:"):
         select_gtzan_clip(selected)

@@ -14,9 +14,11 @@ import streamlit as st
 from mgc_core import plotting
 from mgc_core.errors import MGCError
 from mgc_core.evaluation import EVALUATE_COMMAND, METRICS, agreement
+from mgc_core.evaluation.calibration import SURE
 from mgc_core.evaluation.records import Evaluation, Score, evaluation_path
 from mgc_core.models.registry import ENSEMBLE, MODEL_NAMES, RESULT_NAMES, short_label, title
-from ui.evaluations import evaluation
+from mgc_core.plotting.evaluation import reliability_figure
+from ui.evaluations import calibration, calibration_in_words, calibration_kind, evaluation
 from ui.input_panel import gtzan_dataset, select_gtzan_clip
 from ui.results import in_words, learns_from_gtzan
 
@@ -36,7 +38,8 @@ N_MODELS = in_words(len(MODEL_NAMES))
 st.title("Models: how good are they?")
 st.caption(
     f"Scores of the {N_MODELS} models and of their ensemble on GTZAN clips they never saw "
-    "in training, with 95% intervals, where they go wrong, and how often they agree."
+    "in training, with 95% intervals, where they go wrong, whether their confidence can be "
+    "trusted, and how often they agree."
 )
 
 missing = [f"{n}.json" for n in RESULT_NAMES if not evaluation_path(n).is_file()]
@@ -49,6 +52,7 @@ if missing:
 try:
     records = {name: evaluation(name) for name in RESULT_NAMES}
     common = agreement.common_clips({name: e.clips for name, e in records.items()})
+    calibrations = {name: calibration(name) for name in RESULT_NAMES}
 except MGCError as err:
     st.error(str(err))
     st.stop()
@@ -101,6 +105,41 @@ st.caption(
     "moved when the cross-validation was repeated with other shuffles."
 )
 
+# ------------------------------------------------------------------ calibration
+st.subheader("Can you trust how sure they are?")
+st.markdown(
+    "Each model gives every genre a probability, and the top one is how sure it is. A model "
+    "is **calibrated** when that number can be taken at its word: a good weather forecaster "
+    "who says \"70% chance of rain\" on ten days sees rain on about seven of them, and of "
+    "the clips a calibrated model is 70% sure about, about 70% are right. The **calibration "
+    "error** is how far, on average, a model's confidence is from how often it is right "
+    "(0%: perfect; 20%: off by 20 points). An **overconfident** model says \"96% sure\" and "
+    "is right far less often: trust its answer less than its number suggests."
+)
+st.dataframe(
+    pd.DataFrame([{
+        "model": title(n),
+        "calibration error": 100 * c.ece,
+        "sure answers": c.n_sure,
+        "how sure, on average": 100 * c.sure_confidence,
+        "how often right": 100 * c.sure_accuracy,
+        "on the whole": calibration_kind(c),
+    } for n, c in calibrations.items()]),
+    hide_index=True, key="calibration",
+    column_config={
+        **{c: PERCENT for c in ("calibration error", "how sure, on average",
+                                "how often right")},
+        "sure answers": st.column_config.NumberColumn(
+            f"answers at least {SURE:.0%} sure", format="%d"),
+    },
+)
+st.caption(
+    f"Computed from the same out-of-fold predictions as the scores above. The middle "
+    f"columns look only at the answers a model gave with at least {SURE:.0%} confidence, "
+    "the ones people take as settled: how sure it was on them, and how often they were "
+    "right. Each model's tab below draws its reliability diagram."
+)
+
 
 # ------------------------------------------------------------------ one model
 def _model_tab(name: str, rec: Evaluation) -> None:
@@ -144,7 +183,7 @@ def _model_tab(name: str, rec: Evaluation) -> None:
     st.plotly_chart(
         plotting.confusion_figure(rec.confusion, normalize=normalise,
                                   title=f"Confusion matrix: {title(name)}"),
-        key=f"fig_confusion_{name}",
+        key=f"fig_confusion_{name}", theme=None,
     )
     st.caption("Each row is a true genre, each column the genre the model named; the "
                "diagonal holds the right answers. Hover a cell for its number of clips.")
@@ -156,6 +195,25 @@ def _model_tab(name: str, rec: Evaluation) -> None:
     )
     st.caption("Precision: of the clips the model called this genre, the share that were. "
                "Recall: of this genre's clips, the share it found. F1 balances the two.")
+    cal = calibrations[name]
+    st.markdown("**Can you trust how sure it is?**")
+    left, right = st.columns([3, 1])
+    left.plotly_chart(
+        reliability_figure(cal.edges, cal.confidence, cal.accuracy, cal.counts,
+                           title=f"Reliability diagram: {title(name)}"),
+        key=f"fig_reliability_{name}", theme=None,
+    )
+    right.metric("Calibration error", f"{cal.ece:.1%}",
+                 help="How far the model's confidence is from how often it is right, on "
+                      "average over its answers (0%: it is right exactly as often as it "
+                      "says).")
+    right.markdown(calibration_in_words(name, cal))
+    st.caption(
+        "Each bar gathers the clips the model answered with a confidence in its range (the "
+        "number inside is how many clips) and shows how often it was right on them; the red "
+        "mark shows how sure it said it was. On the dashed diagonal a model is right exactly "
+        "as often as it says; bars below it are overconfidence, bars above it modesty."
+    )
 
 
 st.subheader("Each model")
@@ -216,9 +274,9 @@ _, kappa = agreement.pairwise_kappa(members)
 labels = [short_label(n) for n in names]
 left, right = st.columns(2)
 left.plotly_chart(plotting.pairwise_figure(agree, labels, title="Same genre (share of clips)",
-                                           value_format=".0%"), key="fig_agreement")
+                                           value_format=".0%"), key="fig_agreement", theme=None)
 right.plotly_chart(plotting.pairwise_figure(kappa, labels, title="Cohen's kappa"),
-                   key="fig_kappa")
+                   key="fig_kappa", theme=None)
 st.caption(
     f"Over the {len(common['ids'])} evaluated clips. Left: how often two models name the same "
     "genre. Right: Cohen's kappa, the same agreement corrected for what two models would "

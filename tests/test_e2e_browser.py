@@ -2,7 +2,7 @@
 
 Starts the app with ``streamlit run`` and drives Debian's chromium through Playwright. The
 microphone is Chromium's fake capture device fed from a WAV file. Screenshots go to the
-test's tmp dir.
+test's tmp dir. No request of the pages may leave the machine (see test_offline_browser.py).
 """
 
 from __future__ import annotations
@@ -18,9 +18,11 @@ import soundfile as sf
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 if shutil.which("chromium") is None:  # `make test` installs it; a bare pytest may lack it
-    pytest.skip("Debian's chromium is not installed (make test installs it)", allow_module_level=True)
+    pytest.skip("Debian's chromium is not installed (make test installs it)",
+                allow_module_level=True)
 
 from browser import chromium, running_app, wait_for_app  # noqa: E402
+from test_offline_browser import leaves_the_machine  # noqa: E402
 
 
 def _tone(path, freq, seconds, sr=44100):
@@ -52,6 +54,9 @@ def test_upload_and_record_in_a_real_browser(tmp_path):
         context = browser.new_context(viewport={"width": 1400, "height": 2000})
         context.grant_permissions(["microphone"], origin=url)
         page = context.new_page()
+        requests: list[str] = []  # everything the pages ask for, to check none goes out
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("websocket", lambda ws: requests.append(ws.url))
         page.goto(url)
         wait_for_app(page)
         nav = page.locator('[data-testid="stSidebarNav"]')
@@ -105,3 +110,4 @@ def test_upload_and_record_in_a_real_browser(tmp_path):
         assert not page.locator('[data-testid="stException"]').count()
         context.close()
     assert (tmp_path / "04_classify_recording.png").stat().st_size > 10_000
+    assert requests and not sorted({u for u in requests if leaves_the_machine(u)})

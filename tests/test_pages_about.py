@@ -71,11 +71,18 @@ def test_data_protocol_licence_and_privacy(monkeypatch, tmp_path):
     at = _run(monkeypatch, _assets(tmp_path))
     assert not at.exception and not messages(at, "error") and not messages(at, "info")
     assert at.title[0].value == "About mgc"
-    assert [m.value for m in at.metric] == ["495", "26", "175"]
+    assert [m.value for m in at.metric] == ["521", "26", "495", "175"]
+    assert [m.label for m in at.metric] == ["GTZAN clips held", "Left out as faulty", "Usable",
+                                            "Artist groups"]
     bars = figures(at)["fig_clips_per_genre"]["data"][0]
     assert list(bars["x"]) == list(GENRES) and list(bars["y"]) == list(COUNTS.values())
     text = _text(at)
-    assert "blues has 100 clips, hiphop only 15 (6.7 times fewer)" in text
+    # the same words as the Dataset page, which counts the clips held as well
+    assert ("blues has 100 clips usable (after removing known faults), hiphop only 15 "
+            "(6.7 times fewer)") in text
+    assert "The Dataset page counts the clips held as well" in text
+    assert (figures(at)["fig_clips_per_genre"]["layout"]["title"]["text"]
+            == "Clips usable (after removing known faults) per genre")
     assert "Trained on toy clips." in text
     assert "Toy protocol: artists stay together." in text
     assert "16 kHz" in text and "Ten genres only" in text
@@ -112,7 +119,7 @@ def test_without_evaluation_the_page_says_how_to_build_it(monkeypatch, tmp_path)
     assert not at.exception and not messages(at, "error")
     info = messages(at, "info")
     assert len(info) == 1 and "python -m mgc_core evaluate --gtzan DIR" in info[0]
-    assert [m.value for m in at.metric] == ["495", "26", "175"]
+    assert [m.value for m in at.metric] == ["521", "26", "495", "175"]
 
 
 def test_without_trained_models_the_page_still_shows(monkeypatch, tmp_path):
@@ -140,7 +147,8 @@ def test_real_assets(monkeypatch):
     data = files["models/knn.skops"]["data"]
     at = _run(monkeypatch, REAL)
     assert not at.exception and not messages(at, "error")
-    assert at.metric[0].value == str(data["n_clips"])
+    assert at.metric[0].value == str(data["n_clips"] + data["excluded"])
+    assert at.metric[2].value == str(data["n_clips"])
     bars = figures(at)["fig_clips_per_genre"]["data"][0]
     assert list(bars["y"]) == [data["clips_per_genre"][g] for g in GENRES]
     assert "Permission to use, copy, modify" in at.expander[0].markdown[0].value

@@ -294,3 +294,18 @@ def test_the_chosen_segment_is_kept_when_leaving_the_page():
     at.switch_page("pages/classify.py").run()
     assert not at.exception
     assert next(s for s in at.select_slider if s.label == "Segment").value == 1
+
+
+def test_a_model_known_to_be_overconfident_is_flagged_beside_its_answer():
+    from ui.evaluations import confidence_hint
+
+    at = app_on(PAGE)
+    at.selectbox(key="input_signal").set_value("drum_pattern")
+    at.button(key="input_signal_go").click()
+    at.run()
+    flagged = [n for n in MODEL_NAMES if confidence_hint(n)]
+    assert flagged, "the stored evaluations flag no model: this test needs one"
+    captions = [c.value for c in at.caption]
+    for name in MODEL_NAMES:
+        shown = any(c.endswith(confidence_hint(name) or "\0") for c in captions)
+        assert shown == (name in flagged), name

@@ -10,6 +10,7 @@ import pytest
 from _apptest import app_on, figures, messages
 from streamlit.testing.v1 import AppTest
 
+from mgc_core.datasets import usable_ids
 from mgc_core.explore import maps as datamap
 from mgc_core.genres import GENRES
 
@@ -71,16 +72,38 @@ def test_with_gtzan_counts_table_faults_and_playback(gtzan):
     assert [int(v) for v in bars["y"]] == [counts[g] for g in GENRES]
     assert any("imbalanced" in m.value for m in at.markdown)
 
+    # held and usable, named alike here and on About; the copy's folder by name, not path
+    usable = dict.fromkeys(GENRES, 0)
+    for t in usable_ids(gtzan):
+        usable[t.split(".")[0]] += 1
+    heading = at.subheader[0].value
+    assert heading == (f"{sum(counts.values())} clips held, {sum(usable.values())} usable "
+                       "(after removing known faults)")
+    shown = " ".join(el.value for kind in ("subheader", "markdown", "caption")
+                     for el in getattr(at, kind))
+    assert str(gtzan.root) not in shown and str(gtzan.root.parent) not in shown
+    assert f"GTZAN folder “{gtzan.root.name}”" in shown
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["genre", "held", "left out as faulty",
+                                   "usable (after removing known faults)"]
+    assert list(table["held"]) == [counts[g] for g in GENRES]
+    assert list(table["usable (after removing known faults)"]) == [usable[g] for g in GENRES]
+    least = min(n for n in counts.values() if n)
+    smallest = [g for g in GENRES if counts[g] == least]
+    if len(smallest) == 1:
+        assert (f"{smallest[0]} only {least}, of which {usable[smallest[0]]} usable (after "
+                "removing known faults)") in shown
+
     faults, excluded = gtzan.faults(), gtzan.excluded_ids()
     faulty = next(t for t in faults if t in gtzan.tracks)
     genre = faulty.split(".")[0]
     at.selectbox(key="dataset_genre").set_value(genre).run()
     assert not at.exception, at.exception
-    table = at.dataframe[0].value
+    table = at.dataframe[1].value
     assert list(table["clip"]) == gtzan.track_ids(genre)
     row = table.index[table["clip"] == faulty][0]
     assert table.loc[row, "known fault"] == faults[faulty]
-    assert bool(table.loc[row, "left out of the split"]) == (faulty in excluded)
+    assert bool(table.loc[row, "usable"]) == (faulty not in excluded)
     artist, title = gtzan.artist_index().get(faulty, (None, None))
     assert (table.loc[row, "artist"], table.loc[row, "title"]) == (artist or "", title or "")
 

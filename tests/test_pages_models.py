@@ -24,7 +24,7 @@ from mgc_core import assets
 from mgc_core import evaluation as ev
 from mgc_core.genres import GENRES
 from mgc_core.models import MODEL_NAMES
-from mgc_core.models.registry import short_label
+from mgc_core.models.registry import short_label, title
 
 PAGE = ROOT / "pages" / "models.py"
 NAMES = (*MODEL_NAMES, "ensemble")
@@ -93,7 +93,7 @@ def _run(monkeypatch, root: Path, **state) -> AppTest:
     return at
 
 
-TABLES = ["comparison",
+TABLES = ["comparison", "calibration",
           *(f"{t}_{n}" for n in NAMES
             for t in (("weights", "seeds", "per_genre") if n == "ensemble"
                       else ("seeds", "per_genre"))),
@@ -163,6 +163,7 @@ def test_metrics_and_tables_match_the_records(page, toy):
             lo, hi = records[name][m]["ci95"]
             assert shown.value == f"{records[name][m]['value']:.1%}"
             assert shown.delta == f"95% CI {lo:.1%}–{hi:.1%}"
+        assert next(metrics).label == "Calibration error"  # checked in the calibration test
     comparison = _tables(page)["comparison"]
     for row, name in zip(comparison.itertuples(index=False), NAMES, strict=True):
         assert row[1] == pytest.approx(100 * records[name]["balanced_accuracy"]["value"])
@@ -183,6 +184,43 @@ def test_metrics_and_tables_match_the_records(page, toy):
     text = " ".join(m.value for m in page.markdown)
     assert "50 GTZAN clips" in text and "5-fold cross-validation" in text
     assert "repeated with **3 shuffles**" in text and "40 artist groups" in text
+
+
+def _reliability(record: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Counts, mean confidence and share right in ten bins, and the ECE, computed here."""
+    p = np.array([[c["probabilities"][g] for g in GENRES] for c in record["clips"]])
+    truth = np.array([GENRES.index(c["genre"]) for c in record["clips"]])
+    conf, right = p.max(axis=1), p.argmax(axis=1) == truth
+    b = np.minimum((conf * 10).astype(int), 9)
+    counts = np.array([np.sum(b == k) for k in range(10)])
+    mean = np.array([conf[b == k].mean() if counts[k] else np.nan for k in range(10)])
+    acc = np.array([right[b == k].mean() if counts[k] else np.nan for k in range(10)])
+    filled = counts > 0
+    return counts, mean, acc, float(np.sum(counts[filled] * np.abs(acc - mean)[filled])
+                                    / len(truth))
+
+
+def test_calibration_table_diagrams_and_words_are_the_records(page, toy):
+    _, records = toy
+    table = _tables(page)["calibration"]
+    assert list(table["model"]) == [title(n) for n in NAMES]
+    figs = figures(page)
+    errors = [m for m in page.metric if m.label == "Calibration error"]
+    assert len(errors) == len(NAMES)
+    for row, metric, name in zip(table.to_dict("records"), errors, NAMES, strict=True):
+        counts, mean, acc, ece = _reliability(records[name])
+        assert row["calibration error"] == pytest.approx(100 * ece)
+        assert metric.value == f"{ece:.1%}"
+        bars, said, diagonal = figs[f"fig_reliability_{name}"]["data"]
+        shown = np.array([np.nan if v is None else v for v in bars["y"]], dtype=float)
+        np.testing.assert_allclose(shown, acc)  # NaN (no bar) where a bin is empty
+        np.testing.assert_allclose(np.array([np.nan if v is None else v for v in said["y"]],
+                                            dtype=float), mean)
+        np.testing.assert_array_equal(np.asarray(bars["customdata"])[:, 3], counts)
+        assert list(diagonal["x"]) == [0, 1] and list(diagonal["y"]) == [0, 1]
+        assert row["on the whole"] in ("overconfident", "modest", "about right")
+    text = " ".join(m.value for m in page.markdown)
+    assert "weather forecaster" in text and "**calibration error**" in text
 
 
 def test_confusion_matrix_counts_then_row_normalised(page, toy):
@@ -305,7 +343,7 @@ def test_real_evaluation_files(monkeypatch):
     records = {n: ev.read_evaluation(n, assets_dir=REAL) for n in NAMES}
     at = _run(monkeypatch, REAL)
     assert not at.exception and not messages(at, "error") and not messages(at, "info")
-    values = [m.value for m in at.metric]
+    values = [m.value for m in at.metric if m.label != "Calibration error"]
     assert values == [f"{records[n][m]['value']:.1%}" for n in NAMES for m in ev.METRICS]
     figs = figures(at)
     for name in NAMES:
@@ -317,6 +355,19 @@ def test_real_evaluation_files(monkeypatch):
     np.testing.assert_allclose(table["Balanced accuracy"], [
         100 * leaky[k]["balanced_accuracy"] for k in ("segment_level", "honest_segment_level",
                                                       "clip_level", "honest_clip_level")])
+
+
+@pytest.mark.skipif(not _real_present(), reason="assets/evaluation/*.json not built yet: "
+                    "run `python -m mgc_core evaluate --gtzan DIR`")
+def test_real_calibration_flags_the_overconfident_knn(monkeypatch):
+    at = _run(monkeypatch, REAL)
+    table = _tables(at)["calibration"].set_index("model")
+    knn = table.loc["KNN on hand-made features"]
+    assert knn["on the whole"] == "overconfident"
+    assert knn["how sure, on average"] - knn["how often right"] > 10  # says 96%, right 75%
+    (tab,) = [t for t in at.tabs if t.label == "KNN"]
+    assert any(m.value.startswith("KNN is often overconfident: when it says 80% or more")
+               for m in tab.markdown)
 
 
 def test_in_the_whole_app(monkeypatch, toy):

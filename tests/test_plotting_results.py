@@ -94,3 +94,48 @@ def test_timeline_cells_span_their_segments(n):
     heat = plotting.timeline_figure(times, P, selected=0).data[0]
     np.testing.assert_allclose(np.asarray(heat.z), P.T)
     np.testing.assert_allclose(heat.x, np.append(times[:, 0], times[-1, 1]))
+
+
+def test_occlusion_rows_are_equal_mel_bands_labelled_in_hz():
+    """The CNN sees 96 equal mel rows: so must the figure (not a linear Hz axis)."""
+    from mgc_core.features import mel_frequencies
+
+    rng = np.random.default_rng(0)
+    fig = plotting.occlusion_figure(rng.normal(size=(187, 96)), rng.normal(size=(187, 96)),
+                                    sr=16000, hop_length=256)
+    centres = mel_frequencies(96, 0.0, 8000.0, sr=16000)
+    for trace in fig.data:
+        np.testing.assert_array_equal(trace.y, np.arange(1, 97))  # one equal row per band
+    for axis in (fig.layout.yaxis, fig.layout.yaxis2):
+        assert axis.type in (None, "linear") and axis.tickmode == "array"
+        assert tuple(axis.range) == (0.5, 96.5)
+        assert list(axis.ticktext) == ["250", "500", "1k", "2k", "4k"]
+        for band, text in zip(axis.tickvals, axis.ticktext, strict=True):
+            hz = float(text.replace("k", "e3"))
+            below, above = int(np.floor(band)), int(np.ceil(band))  # the bands around it
+            assert centres[below - 1] <= hz <= centres[above - 1]
+    # Mel is nearly linear below 1 kHz: it gets about a third of the rows, not an eighth.
+    one_k = fig.layout.yaxis.tickvals[list(fig.layout.yaxis.ticktext).index("1k")]
+    assert 0.3 < one_k / 96 < 0.4
+
+
+def test_reliability_diagram_draws_the_bins():
+    from mgc_core.evaluation.calibration import reliability
+    from mgc_core.plotting.evaluation import reliability_figure
+
+    P = np.array([[0.95, 0.05], [0.92, 0.08], [0.55, 0.45], [0.62, 0.38]])
+    rel = reliability(P, np.array([0, 1, 0, 1]))
+    fig = reliability_figure(rel.edges, rel.confidence, rel.accuracy, rel.counts, title="t")
+    bars, said, diagonal = fig.data
+    assert [b.type for b in fig.data] == ["bar", "scatter", "scatter"]
+    np.testing.assert_allclose(bars.x, np.arange(10) / 10 + 0.05)
+    assert bars.y[:5] == (None,) * 5 and bars.y[9] == 0.5 and bars.y[5] == 1.0
+    assert bars.y[6] == 0.0  # a bin of wrong answers is a bar of height 0, not a gap
+    assert said.y[9] == pytest.approx(0.935) and said.y[0] is None
+    np.testing.assert_array_equal(np.asarray(bars.customdata)[:, 3], rel.counts)
+    assert list(diagonal.x) == [0, 1] and list(diagonal.y) == [0, 1]
+    assert fig.layout.xaxis.range == (0, 1) and fig.layout.xaxis.tickformat == ".0%"
+    with pytest.raises(ParameterError, match="one value per bin"):
+        reliability_figure(rel.edges, rel.confidence[:3], rel.accuracy, rel.counts)
+    with pytest.raises(ParameterError, match="increasing bin edges"):
+        reliability_figure(rel.edges[::-1], rel.confidence, rel.accuracy, rel.counts)

@@ -512,3 +512,105 @@ def test_html_in_a_name_stays_text_in_the_waveform_title(scratch_tmp):
     titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
     wave = [t for t in titles if t.startswith("Waveform of")]
     assert wave == ["Waveform of &lt;b&gt;bold&lt;i&gt;.wav"]
+
+
+# --------------------------------------------------------------------------- plain words
+
+# Words meant for programmers that no message on screen may hold.
+PROGRAMMER_WORDS = ("max_seconds", ".seek", "soundfile", "FFmpeg", "NaN", "dBFS", "±1",
+                    "the audio data", "Errno", "features and predictions")
+
+
+def _wav_of(x: np.ndarray, sr: int = 22050, subtype: str = "PCM_16", fmt: str = "WAV") -> bytes:
+    buf = io.BytesIO()
+    sf.write(buf, x, sr, format=fmt, subtype=subtype)
+    return buf.getvalue()
+
+
+def _tone(seconds: float, sr: int = 22050) -> np.ndarray:
+    return 0.3 * np.sin(2 * np.pi * 440 * np.arange(int(seconds * sr)) / sr)
+
+
+# what the person uploads -> what they must be told (each is a message load_audio gives)
+_BAD_UPLOADS = {
+    "empty": (lambda: b"", "The file is empty (0 bytes)"),
+    "image": (lambda: b"\x89PNG\r\n\x1a\n" + bytes(2000), "The file looks like a PNG image"),
+    "noise bytes": (lambda: np.random.default_rng(0).integers(0, 256, 8192, np.uint8).tobytes(),
+                    "The file could not be decoded as audio: it is corrupt, truncated, or in a "
+                    "format mgc cannot read. Check that it plays"),
+    "NaN samples": (lambda: _wav_of(np.where(_tone(3) > 0.2, np.nan, _tone(3)), subtype="FLOAT"),
+                    "The file contains invalid values instead of sound"),
+    "huge samples": (lambda: _wav_of(_tone(3) * 1e6, subtype="FLOAT"),
+                     "The file contains values far too large to be sound"),
+    "too short": (lambda: _wav_of(_tone(0.3)), "The file is too short: mgc needs at least 1 s"),
+    "absurd rate": (lambda: _wav_of(np.zeros(50), sr=5), "The file declares a sample rate of 5 Hz"),
+}
+_WARNED_UPLOADS = {
+    "long": (lambda: _wav_of(_tone(3.0)), "Only the first 2 s of this recording (3 s long) are "
+             "analysed: mgc listens to at most 2 s of each file. To analyse a later part, cut"),
+    "low rate": (lambda: _wav_of(_tone(3.0, 8000), sr=8000), "This recording is of low quality "
+                 "(8,000 samples a second, where a CD has 44,100), so sounds above 4 kHz"),
+    "silent": (lambda: _wav_of(np.zeros(3 * 22050)), "The audio is silent (or nearly)"),
+    "truncated": (lambda: _wav_of(_tone(6.0), fmt="FLAC")[:25_000], "The file ends early"),
+}
+
+
+@pytest.mark.parametrize("case", list(_BAD_UPLOADS))
+def test_load_errors_in_plain_words(case):
+    from mgc_core.audio import load_audio
+    from mgc_core.audio.uploads import plain_message
+
+    make, expected = _BAD_UPLOADS[case]
+    with pytest.raises(AudioError) as info:
+        load_audio(make(), sr=22050)
+    plain = plain_message(str(info.value))
+    assert plain.startswith(expected), plain
+    assert not [w for w in PROGRAMMER_WORDS if w in plain], plain
+
+
+@pytest.mark.parametrize("case", list(_WARNED_UPLOADS))
+def test_load_warnings_in_plain_words(case):
+    from mgc_core.audio import load_audio
+    from mgc_core.audio.uploads import plain_message
+
+    make, expected = _WARNED_UPLOADS[case]
+    warnings = load_audio(make(), sr=22050, max_seconds=2.0 if case == "long" else 600).warnings
+    plain = [plain_message(w) for w in warnings]
+    assert any(p.startswith(expected) for p in plain), plain
+    assert not [w for p in plain for w in PROGRAMMER_WORDS if w in p], plain
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("cut to the first 600 s of 720 s; the rest was not decoded (raise max_seconds to keep "
+     "more).", "Only the first 10 minutes of this recording (12 minutes long) are analysed"),
+    ("cut to the first 600 s of about 752 s; the rest was not decoded (raise max_seconds to "
+     "keep more).", "Only the first 10 minutes of this recording (about 12 min 32 s long)"),
+    ("the audio data has an audio stream in a codec that FFmpeg cannot decode; the file",
+     "The file has an audio stream in a codec that mgc cannot decode; the file"),
+    ("cannot read the audio data: [Errno 5] Input/output error (x). Check that the file is "
+     "still there", "Cannot read the file. Check that the file is still there"),
+    ("3 damaged audio packet(s) were skipped; the file", "3 damaged piece(s) of the audio were "
+     "skipped; the file"),
+    ("something new", "Something new"),
+])
+def test_plain_message_of_messages_hard_to_provoke(text, expected):
+    from mgc_core.audio.uploads import plain_message
+
+    assert plain_message(text).startswith(expected)
+
+
+def test_the_app_says_what_happened_to_an_empty_or_long_upload(scratch_tmp, monkeypatch):
+    import ui.input_panel
+
+    at = app_on(PAGE)
+    _upload(at, "nothing.wav", b"")
+    errors = messages(at, "error")
+    assert errors == ["Could not use **nothing.wav**: The file is empty (0 bytes): there is no "
+                      "sound in it. Upload or choose the file again; if it is empty on your "
+                      "computer too, export it again from the program that made it."]
+    monkeypatch.setattr(ui.input_panel, "MAX_SECONDS", 2)  # a 12-minute song, in short
+    _upload(at, "long.wav", _wav_of(_tone(3.0) * 0.9))
+    assert not at.exception and not messages(at, "error")
+    shown = messages(at, "warning")
+    assert any(w.startswith(_WARNED_UPLOADS["long"][1]) for w in shown), shown
+    assert not [w for m in errors + shown for w in PROGRAMMER_WORDS if w in m]

@@ -1,20 +1,26 @@
-"""Cached access to the stored evaluations for the pages.
+"""Cached access to the stored evaluations for the pages, and their calibration in words.
 
 Each :class:`~mgc_core.evaluation.records.Evaluation` is cached by the model, the
 assets folder in use and its file's sha256, so one read from another folder, or from a
 file since altered, is never served. Evaluations are immutable (read-only mappings and
 arrays), so one object is shared by every session (``st.cache_resource``).
+
+:func:`calibration_in_words` says whether a model's confidence can be taken at its word
+(for the Models page), and :func:`confidence_hint` warns, where a model is known to be
+overconfident, that its "96% sure" is not what it seems (for the Classify page).
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
+from mgc_core.evaluation.calibration import Reliability
 from mgc_core.evaluation.records import ClipPrediction, Evaluation
 
 __all__ = [
     "evaluation", "stored_clip_predictions", "stored_balanced_accuracy",
-    "stored_evaluation_errors",
+    "stored_evaluation_errors", "calibration", "calibration_kind", "calibration_in_words",
+    "confidence_hint",
 ]
 
 
@@ -96,3 +102,76 @@ def stored_balanced_accuracy(model: str) -> float | None:
         return evaluation(model).balanced_accuracy.value
     except MGCError:
         return None
+
+
+# --------------------------------------------------------------------------- calibration
+
+
+def calibration(model: str) -> Reliability:
+    """The calibration of ``model`` (or ``"ensemble"``) on its stored out-of-fold predictions.
+
+    Raises
+    ------
+    AssetError
+        As :func:`evaluation`.
+    """
+    from mgc_core.evaluation.calibration import calibration_of
+
+    return calibration_of(evaluation(model))
+
+
+def calibration_kind(rel: Reliability) -> str:
+    """``"overconfident"``, ``"modest"`` (right more often than it says) or ``"about right"``."""
+    from mgc_core.evaluation.calibration import OVERCONFIDENT_GAP, is_overconfident
+
+    if is_overconfident(rel):
+        return "overconfident"
+    if rel.overall_accuracy - rel.mean_confidence > OVERCONFIDENT_GAP:
+        return "modest"
+    return "about right"
+
+
+def _overconfident_words(short: str, rel: Reliability) -> str:
+    return (f"{short} is often overconfident: when it says {rel.sure:.0%} or more (on average "
+            f"{rel.sure_confidence:.0%}), it is right only about {rel.sure_accuracy:.0%} of the "
+            "time")
+
+
+def calibration_in_words(model: str, rel: Reliability) -> str:
+    """One or two plain sentences on whether ``model``'s confidence can be trusted."""
+    from mgc_core.models.registry import short_label
+
+    short = short_label(model)
+    kind = calibration_kind(rel)
+    if kind == "overconfident":
+        return (_overconfident_words(short, rel) + f", on {rel.n_sure} clips it had never "
+                "heard. Read its percentages as a ranking of the genres, not as odds.")
+    if kind == "modest":
+        return (f"{short} is modest: it is right more often than it says. It is right on "
+                f"{rel.overall_accuracy:.0%} of the clips while it is on average only "
+                f"{rel.mean_confidence:.0%} sure of its answer; a low percentage from it is "
+                "not a bad sign in itself.")
+    return (f"{short}'s confidence is about right: on average it is {rel.mean_confidence:.0%} "
+            f"sure of its answer, and it is right on {rel.overall_accuracy:.0%} of the clips.")
+
+
+def confidence_hint(model: str) -> str | None:
+    """A caption for a model's answer when the model is known to be overconfident, else None.
+
+    For example: "KNN is often overconfident: when it says 80% or more (on average 96%),
+    it is right only about 75% of the time on songs it was not trained on (see the Models
+    page)." None too when the
+    model has no stored evaluation, or one that fails its manifest check (the page shows
+    :func:`stored_evaluation_errors` for those).
+    """
+    from mgc_core.errors import MGCError
+    from mgc_core.models.registry import short_label
+
+    try:
+        rel = calibration(model)
+    except MGCError:
+        return None
+    if calibration_kind(rel) != "overconfident":
+        return None
+    return (_overconfident_words(short_label(model), rel)
+            + " on songs it was not trained on (see the Models page).")

@@ -234,10 +234,16 @@ def load_audio(
             stream.seek(start)
         except (OSError, ValueError) as err:
             raise _cannot_read(label, err) from err
+        if not head and start:  # a file object read to its end before: a caller's slip
+            raise AudioError(
+                f"{label} is empty (0 bytes) from its current position, byte {start:,}: "
+                "it was read before; call .seek(0) first."
+            )
         if not head:
             raise AudioError(
-                f"{label} is empty (0 bytes). Upload or choose the file again; "
-                "if it is a file object that was read before, call .seek(0) first."
+                f"{label} is empty (0 bytes): there is no sound in it. Upload or choose the "
+                "file again; if it is empty on your computer too, export it again from the "
+                "program that made it."
             )
         kind = _sniff_non_audio(head)
         if kind is not None:

@@ -13,12 +13,19 @@ Example
 'passwd.wav'
 >>> check_upload("song.MP3", 3_000_000, limit_mb=200)
 'mp3'
+
+:func:`plain_message` rewrites what :func:`~mgc_core.audio.load_audio` says (its errors
+and :attr:`~mgc_core.audio.Audio.warnings`, written for people who call it from code)
+for people who upload a file: what happened and what they can do, without the
+parameters, decoder names and units meant for programmers.
 """
 
 from __future__ import annotations
 
 import numbers
+import re
 import unicodedata
+from collections.abc import Callable
 
 from mgc_core.audio.load import SUPPORTED_EXTENSIONS
 from mgc_core.errors import AudioError, ParameterError
@@ -31,6 +38,7 @@ __all__ = [
     "check_upload_size",
     "check_extension",
     "check_upload",
+    "plain_message",
 ]
 
 #: Longest label :func:`display_name` returns (characters, the ellipsis included).
@@ -218,3 +226,93 @@ def check_upload(name: object, n_bytes: int, *, limit_mb: int | float) -> str:
     ext = check_extension(name)
     check_upload_size(n_bytes, limit_mb)
     return ext
+
+
+# --------------------------------------------------------------------------- plain words
+
+
+def _duration(seconds: float) -> str:
+    """Seconds in words for a message: 45 -> '45 s', 600 -> '10 minutes', 752 -> '12 min 32 s'."""
+    whole = round(seconds)
+    if whole < 60:
+        return f"{seconds:g} s"
+    minutes, rest = divmod(whole, 60)
+    if rest:
+        return f"{minutes} min {rest} s"
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def _cut(match: re.Match[str]) -> str:
+    kept = _duration(float(match["kept"]))
+    total = ""
+    if match["total"]:
+        about = "about " if match["about"] else ""
+        total = f" of this recording ({about}{_duration(float(match['total']))} long)"
+    return (
+        f"only the first {kept}{total} are analysed: mgc listens to at most {kept} of each file. "
+        "To analyse a later part, cut that part out with an audio editor and upload it."
+    )
+
+
+def _low_rate(match: re.Match[str]) -> str:
+    return (
+        f"this recording is of low quality ({int(match['sr']):,} samples a second, where a CD "
+        f"has 44,100), so sounds above {match['khz']} kHz are missing and the results may be "
+        "off. A better-quality copy of the song gives more reliable results."
+    )
+
+
+# (pattern, replacement) pairs, applied in order, each to every match in the message.
+_PLAIN: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
+    # bytes have no name: the app names the file in front of the message
+    (re.compile(r"\bthe audio data\b"), "the file"),
+    (re.compile(r"cut to the first (?P<kept>[\d.]+) s(?: of (?P<about>about )?(?P<total>[\d.]+) s)?"
+                r"; the rest was not decoded \(raise max_seconds to keep more\)\."), _cut),
+    (re.compile(r"the original sample rate is only (?P<sr>\d+) Hz, so high frequencies above "
+                r"(?P<khz>[\d.]+) kHz are missing; features and predictions may be off\."),
+     _low_rate),
+    (re.compile(r"the audio is silent \(peak below -80 dBFS\); results on it are meaningless\."),
+     "the audio is silent (or nearly), so any genre it gets means nothing. Check that the "
+     "recording is not muted, or choose another file."),
+    # the decoders' own error messages: useful in a bug report, noise on screen
+    (re.compile(r" \(soundfile: .*; FFmpeg: .*\)(?=\. Check that it plays)", re.DOTALL), ""),
+    (re.compile(r"NaN or infinite sample values"), "invalid values instead of sound"),
+    (re.compile(r"absurdly large sample values \(up to [^;]*; audio lies within ±1\)"),
+     "values far too large to be sound"),
+    (re.compile(r"a codec that FFmpeg cannot decode"), "a codec that mgc cannot decode"),
+    (re.compile(r"cannot read (?P<what>.+?): .*\. Check that the file is still there", re.DOTALL),
+     r"cannot read \g<what>. Check that the file is still there"),
+    (re.compile(r"(?P<n>\d+) damaged audio packet\(s\) were skipped"),
+     r"\g<n> damaged piece(s) of the audio were skipped"),
+)
+
+
+def plain_message(text: str) -> str:
+    """Rewrite a :func:`~mgc_core.audio.load_audio` error or warning for the person uploading.
+
+    The library's messages are written for programmers: they name parameters
+    (``max_seconds``), decoders and their error codes, and units such as dBFS. This
+    keeps what happened and what the person can do, in plain words; text it does
+    not recognise is returned as it is (first letter capitalised).
+
+    Parameters
+    ----------
+    text : str
+        ``str(err)`` of an :class:`~mgc_core.errors.AudioError` from ``load_audio``
+        given bytes, or one of :attr:`Audio.warnings <mgc_core.audio.Audio.warnings>`.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> plain_message("cut to the first 600 s of 720 s; the rest was not decoded "
+    ...               "(raise max_seconds to keep more).")[:68]
+    'Only the first 10 minutes of this recording (12 minutes long) are an'
+    >>> plain_message("the audio data is empty (0 bytes): there is no sound in it.")
+    'The file is empty (0 bytes): there is no sound in it.'
+    """
+    for pattern, replacement in _PLAIN:
+        text = pattern.sub(replacement, text)
+    return text[:1].upper() + text[1:]

@@ -1,4 +1,5 @@
-"""Figures of stored evaluations: confusion matrices, grouped metric bars, pairwise agreement."""
+"""Figures of stored evaluations: confusion matrices, grouped metric bars, pairwise agreement,
+reliability diagrams."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ import numpy as np
 import plotly.graph_objects as go
 
 from mgc_core.errors import ParameterError
-from mgc_core.plotting._base import _layout
+from mgc_core.plotting._base import LINE_COLOR, MARKER_COLOR, _layout
 
 __all__ = [
     "confusion_figure",
     "grouped_bars_figure",
     "pairwise_figure",
+    "reliability_figure",
 ]
 
 
@@ -169,4 +171,97 @@ def pairwise_figure(
     )
     _layout(fig, title=title, x_title="", y_title="", height=height)
     fig.update_yaxes(autorange="reversed")
+    return fig
+
+
+def reliability_figure(
+    edges: np.ndarray,
+    confidence: np.ndarray,
+    accuracy: np.ndarray,
+    counts: np.ndarray,
+    *,
+    title: str = "",
+    height: int = 360,
+) -> go.Figure:
+    """A reliability diagram: in each bin of confidence, how often the model was right.
+
+    A calibrated model's bars reach the diagonal: of the answers it gave with 70%
+    confidence, 70% were right. Bars below the diagonal, and below the marks of how sure
+    it said it was, are overconfidence; bars above are modesty.
+
+    Parameters
+    ----------
+    edges : np.ndarray [shape=(n_bins + 1,)]
+        Bin edges of confidence, increasing, within [0, 1].
+    confidence, accuracy : np.ndarray [shape=(n_bins,)]
+        Mean confidence and share right of each bin's answers; NaN for an empty bin.
+    counts : np.ndarray [shape=(n_bins,)]
+        Answers in each bin.
+    title : str
+    height : int
+
+    Returns
+    -------
+    go.Figure
+        ``data[0]`` the bars (``x`` bin centres, ``y`` the share right, ``None`` for an
+        empty bin; ``customdata`` rows of bin start, bin end, mean confidence, count);
+        ``data[1]`` the mean confidence of each bin as a mark (``y``); ``data[2]`` the
+        diagonal of perfect calibration.
+
+    Raises
+    ------
+    ParameterError
+        If the arrays do not match ``edges`` in length or the edges are not increasing
+        within [0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> fig = reliability_figure(np.array([0, 0.5, 1]), np.array([np.nan, 0.9]),
+    ...                          np.array([np.nan, 0.6]), np.array([0, 40]))
+    >>> fig.data[0].y, fig.data[1].y
+    ((None, 0.6), (None, 0.9))
+    """
+    edges = np.asarray(edges, dtype=float)
+    if edges.ndim != 1 or edges.size < 2 or np.any(np.diff(edges) <= 0) \
+            or edges[0] < 0 or edges[-1] > 1:
+        raise ParameterError("edges must be at least two increasing bin edges within [0, 1].")
+    n_bins = edges.size - 1
+    arrays = {"confidence": confidence, "accuracy": accuracy, "counts": counts}
+    conf, acc, n = (np.asarray(a, dtype=float) for a in arrays.values())
+    for (name, _), a in zip(arrays.items(), (conf, acc, n), strict=True):
+        if a.shape != (n_bins,):
+            raise ParameterError(f"{name} must have one value per bin ({n_bins}); got shape "
+                                 f"{a.shape}.")
+
+    def _values(a: np.ndarray) -> list[float | None]:
+        return [None if not np.isfinite(v) else float(v) for v in a]
+
+    centres = (edges[:-1] + edges[1:]) / 2
+    custom = np.column_stack([edges[:-1], edges[1:], np.nan_to_num(conf), n])
+    fig = go.Figure()
+    fig.add_trace(go.Bar(
+        x=centres, y=_values(acc), width=np.diff(edges) * 0.9, customdata=custom,
+        name="how often it was right", marker_color=LINE_COLOR, opacity=0.85,
+        text=[f"{int(c)}" if c else "" for c in n], textposition="inside",
+        insidetextanchor="start", textfont={"size": 10},
+        hovertemplate=("said %{customdata[0]:.0%}–%{customdata[1]:.0%} (on average "
+                       "%{customdata[2]:.0%}): right %{y:.0%} of %{customdata[3]:.0f} clips"
+                       "<extra></extra>"),
+    ))
+    fig.add_trace(go.Scatter(
+        x=centres, y=_values(conf), mode="markers", name="how sure it said it was",
+        marker={"symbol": "line-ew-open", "size": 22, "color": MARKER_COLOR,
+                "line": {"width": 3, "color": MARKER_COLOR}},
+        hovertemplate="said %{y:.0%} on average<extra></extra>",
+    ))
+    fig.add_trace(go.Scatter(
+        x=[0, 1], y=[0, 1], mode="lines", name="calibrated: right as often as it says",
+        line={"color": "#888888", "dash": "dash", "width": 1}, hoverinfo="skip",
+    ))
+    _layout(fig, title=title, x_title="how sure the model said it was (its top probability)",
+            y_title="share of answers right", height=height)
+    fig.update_xaxes(range=[0, 1], tickformat=".0%", dtick=0.1)
+    fig.update_yaxes(range=[0, 1.05], tickformat=".0%")
+    fig.update_layout(legend={"orientation": "h", "y": -0.25}, bargap=0)
     return fig

@@ -1,4 +1,5 @@
-"""Figures of one piece of music's results: genre bars, the segment timeline, the CNN's occlusion map."""
+"""Figures of one piece of music's results: genre bars, the segment timeline, the CNN's
+occlusion map."""
 
 from __future__ import annotations
 
@@ -104,6 +105,34 @@ def timeline_figure(
 
 # --------------------------------------------------------------------------- saliency
 
+#: Frequencies (Hz) that may label a mel axis; those inside the bank's range are used.
+_MEL_TICKS_HZ = (50, 100, 250, 500, 1000, 2000, 4000, 8000, 16000)
+
+
+def _mel_band_ticks(
+    n_mels: int, *, fmin: float, fmax: float | None, sr: int
+) -> tuple[list[float], list[str]]:
+    """Where round frequencies fall on an axis of mel bands numbered 1 to ``n_mels``.
+
+    Band centres are equally spaced in mel, so a frequency's (fractional) band number
+    is linear in its mel value, also beyond the outer centres up to the rows' edges.
+    Ticks are kept from the top down at least a twelfth of the axis apart, so the
+    crowded low frequencies do not print over one another.
+    """
+    import librosa
+
+    mels = librosa.hz_to_mel(mel_frequencies(n_mels, fmin, fmax, sr=sr))
+    step = float(mels[1] - mels[0]) if n_mels > 1 else 1.0
+    gap = n_mels / 12
+    ticks: list[tuple[float, str]] = []
+    for hz in sorted(_MEL_TICKS_HZ, reverse=True):
+        band = 1.0 + (float(librosa.hz_to_mel(hz)) - float(mels[0])) / step
+        if 0.5 <= band <= n_mels + 0.5 and (not ticks or ticks[-1][0] - band >= gap):
+            ticks.append((band, f"{hz:g}" if hz < 1000 else f"{hz / 1000:g}k"))
+    ticks.reverse()
+    return [b for b, _ in ticks], [t for _, t in ticks]
+
+
 
 def occlusion_figure(
     logmel_segment: np.ndarray,
@@ -112,10 +141,15 @@ def occlusion_figure(
     sr: int,
     hop_length: int,
     start_s: float = 0.0,
+    fmin: float = 0.0,
+    fmax: float | None = None,
     title: str = "",
     height: int = 560,
 ) -> go.Figure:
-    """A log-mel segment above its occlusion map, on shared time and frequency axes.
+    """A log-mel segment above its occlusion map, on shared time and mel-band axes.
+
+    Each mel band is one row of equal height, as the CNN sees it (a linear Hz axis
+    would squeeze most bands into the bottom strip); the rows are labelled in Hz.
 
     Parameters
     ----------
@@ -129,6 +163,9 @@ def occlusion_figure(
         Samples between frames (the models': 256).
     start_s : float
         Time (s) of the segment's first frame in the clip.
+    fmin, fmax : float
+        Frequency range (Hz) of the mel filter bank; ``fmax=None`` means ``sr / 2``
+        (the models' front end uses the whole range).
     title : str
     height : int
 
@@ -137,8 +174,11 @@ def occlusion_figure(
     go.Figure
         ``data[0]`` the log-mel heatmap and ``data[1]`` the occlusion heatmap, each
         with ``z`` of shape ``(mel bands, frames)``, ``x`` the frame times (s) and
-        ``y`` the band centre frequencies (Hz). The occlusion colours are diverging and
-        centred on 0: red where hiding the region lowers the probability.
+        ``y`` the band numbers 1 (lowest) to ``mel bands``, one equal row each. The y
+        axes' ticks sit at round frequencies (``tickvals`` in band numbers, between
+        bands where a frequency falls between their centres; ``ticktext`` in Hz,
+        e.g. ``"1k"``). The occlusion colours are diverging and centred on 0: red
+        where hiding the region lowers the probability.
 
     Raises
     ------
@@ -162,23 +202,25 @@ def occlusion_figure(
             f"logmel_segment and saliency must have the same shape; got {L.shape} and {S.shape}."
         )
     x = float(start_s) + np.arange(L.shape[0]) * hop_length / sr
-    y = mel_frequencies(L.shape[1], 0.0, sr / 2, sr=sr)
+    bands = np.arange(1, L.shape[1] + 1)
     reach = float(np.max(np.abs(S))) or 1.0
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
                         subplot_titles=("Log-mel spectrogram (the CNN's input)",
                                         "Occlusion map: drop in probability when hidden"))
     fig.add_trace(go.Heatmap(
-        z=L.T, x=x, y=y, colorscale="Viridis",
+        z=L.T, x=x, y=bands, colorscale="Viridis",
         colorbar={"title": {"text": "log-mel"}, "thickness": 12, "y": 0.78, "len": 0.45},
-        hovertemplate="%{x:.2f} s, %{y:.0f} Hz: %{z:.2f}<extra></extra>",
+        hovertemplate="%{x:.2f} s, mel band %{y}: %{z:.2f}<extra></extra>",
     ), row=1, col=1)
     fig.add_trace(go.Heatmap(
-        z=S.T, x=x, y=y, colorscale="RdBu_r", zmid=0.0, zmin=-reach, zmax=reach,
+        z=S.T, x=x, y=bands, colorscale="RdBu_r", zmid=0.0, zmin=-reach, zmax=reach,
         colorbar={"title": {"text": "drop"}, "thickness": 12, "y": 0.22, "len": 0.45,
                   "tickformat": "+.0%"},
-        hovertemplate="%{x:.2f} s, %{y:.0f} Hz: %{z:+.1%}<extra></extra>",
+        hovertemplate="%{x:.2f} s, mel band %{y}: %{z:+.1%}<extra></extra>",
     ), row=2, col=1)
-    fig.update_yaxes(title_text="Frequency (Hz)")
+    tickvals, ticktext = _mel_band_ticks(L.shape[1], fmin=fmin, fmax=fmax, sr=sr)
+    fig.update_yaxes(title_text="Frequency (Hz)", tickmode="array", tickvals=tickvals,
+                     ticktext=ticktext, range=[0.5, L.shape[1] + 0.5])
     fig.update_xaxes(title_text="Time (s)", row=2, col=1)
     fig.update_layout(title={"text": title, "x": 0.01, "xanchor": "left"},
                       template="plotly_white", height=height, margin=_MARGIN)
