@@ -14,6 +14,8 @@
     How often models agree, and where they disagree.
 :mod:`~mgc_core.evaluation.ensemble`
     The ensemble rule: a weighted soft vote with weights chosen by nested CV.
+:mod:`~mgc_core.evaluation.calibration`
+    Can a model's "% sure" be trusted: reliability bins, calibration error, overconfidence.
 
 Models do not grade themselves: everything that scores a model lives here. Importing
 this package is light (NumPy only); the protocols import the models on demand.

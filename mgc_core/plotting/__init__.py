@@ -37,7 +37,12 @@ from mgc_core.plotting.audio import (
     waveform_figure,
 )
 from mgc_core.plotting.dataset import clip_map_figure, genre_counts_figure
-from mgc_core.plotting.evaluation import confusion_figure, grouped_bars_figure, pairwise_figure
+from mgc_core.plotting.evaluation import (
+    confusion_figure,
+    grouped_bars_figure,
+    pairwise_figure,
+    reliability_figure,
+)
 from mgc_core.plotting.results import genre_bars_figure, occlusion_figure, timeline_figure
 
 __all__ = [
@@ -45,6 +50,6 @@ __all__ = [
     "spectrogram_figure", "mfcc_figure", "chroma_figure", "tonnetz_figure",
     "contrast_figure", "feature_lines_figure", "frame_times",
     "genre_bars_figure", "timeline_figure", "occlusion_figure",
-    "confusion_figure", "grouped_bars_figure", "pairwise_figure",
+    "confusion_figure", "grouped_bars_figure", "pairwise_figure", "reliability_figure",
     "clip_map_figure", "genre_counts_figure", "LINE_COLOR", "MARKER_COLOR",
 ]
