@@ -172,6 +172,12 @@ class PageSettings:
     start_s, end_s : float or None
         The analysed window; default from 0 to the clip's end when it lasts at most
         60 s, else to 30 s.
+    max_frames : int or None
+        Most frames the frame features are computed into (the plot's resolution, see
+        :func:`mgc_core.features.frame_grid`); default
+        :data:`mgc_core.features.PLOT_FRAMES`, as on the page. A large value (up to
+        100000) computes every frame at ``hop_length``, as the page did before it
+        bounded its work.
     """
 
     n_fft: int = 2048
@@ -183,6 +189,7 @@ class PageSettings:
     deltas: bool = False
     start_s: float = 0.0
     end_s: float | None = None
+    max_frames: int | None = None
 
     def resolve(self, *, duration: float, sr: int) -> PageSettings:
         """These settings with every default filled in for a clip of ``duration`` s at ``sr``.
@@ -209,8 +216,10 @@ class PageSettings:
             raise ParameterError(
                 f"the window must last at least 0.5 s; got {self.start_s:g}-{end_s:g} s."
             )
+        max_frames = features.PLOT_FRAMES if self.max_frames is None else int(self.max_frames)
         return dataclasses.replace(self, hop_length=int(hop), fmin=fmin, fmax=fmax,
-                                   n_mels=int(n_mels), n_mfcc=int(n_mfcc), end_s=float(end_s))
+                                   n_mels=int(n_mels), n_mfcc=int(n_mfcc), end_s=float(end_s),
+                                   max_frames=max_frames)
 
 
 def features_page_steps(
@@ -221,7 +230,16 @@ def features_page_steps(
     Every tab of the page, each opened once, with the settings given (the page's
     defaults when ``None``); the spectrogram in both kinds (STFT for the linear and
     log axes, mel for the mel axis). The calls and their arguments are those of
-    ``ui/analysis.py``.
+    ``ui/analysis.py``: the frame features are computed at the plot's resolution,
+    from :func:`mgc_core.features.pooled_power` (at most ``settings.max_frames``
+    frames; exact for a short window). Each frame step includes that spectrogram,
+    which the page computes once per window and shares between its tabs, so a step
+    times its tab opened first: Spectrogram ``stft_db`` (or ``mel_db``), MFCC
+    ``mfcc``, Timbre & loudness ``spectral_features``, Pitch & harmony ``chroma``
+    plus ``tonnetz``.
+
+    To time the page's work on a 240-s window of a clip ``y`` of at least 240 s:
+    ``features_page_steps(y, sr=sr, settings=PageSettings(end_s=240.0))``.
 
     Parameters
     ----------
@@ -252,19 +270,29 @@ def features_page_steps(
     w = features.window(y, sr=sr, start_s=s.start_s, end_s=s.end_s)
     spectral = {"sr": sr, "n_fft": s.n_fft, "hop_length": s.hop_length}
     mel = {**spectral, "n_mels": s.n_mels, "fmin": s.fmin, "fmax": s.fmax}
+    grid = features.frame_grid(len(w), n_fft=s.n_fft, hop_length=s.hop_length,
+                               max_frames=s.max_frames)
+    t_grid = features.tonnetz_grid(len(w), hop_length=s.hop_length, max_frames=s.max_frames)
+
+    def power() -> np.ndarray:
+        return features.pooled_power(w, max_frames=s.max_frames, **spectral)
+
     steps: dict[str, Callable[[], Any]] = {
         "waveform_envelope": lambda: features.waveform_envelope(
             y, sr=sr, n_columns=ENVELOPE_COLUMNS),
         "spectrum": lambda: features.spectrum(w, sr=sr, n_fft=s.n_fft),
-        "stft_db": lambda: features.stft_db(w, **spectral),
-        "mel_db": lambda: features.mel_db(w, **mel),
-        "mfcc": lambda: features.mfcc(w, n_mfcc=s.n_mfcc, deltas=s.deltas, **mel),
-        "spectral_features": lambda: features.spectral_features(w, **spectral),
-        "chroma": lambda: features.chroma(w, **spectral),
-        "tonnetz": lambda: features.tonnetz(w, sr=sr, hop_length=s.hop_length),
+        "stft_db": lambda: features.stft_db(S=power(), **spectral),
+        "mel_db": lambda: features.mel_db(S=power(), **mel),
+        "mfcc": lambda: features.mfcc(S=power(), n_mfcc=s.n_mfcc, deltas=s.deltas, **mel),
+        "spectral_features": lambda: features.spectral_features(
+            w, S=power(), sr=sr, n_fft=s.n_fft, hop_length=grid.hop_length, pool=grid.pool),
+        "chroma": lambda: features.chroma(S=power(), **spectral),
+        "tonnetz": lambda: features.tonnetz(
+            w, sr=sr, hop_length=t_grid.hop_length, pool=t_grid.pool),
     }
     if s.end_s - s.start_s <= RHYTHM_MAX_S:
-        steps["tempo_beats"] = lambda: features.tempo_beats(w, sr=sr, hop_length=s.hop_length)
+        steps["tempo_beats"] = lambda: features.tempo_beats(
+            w, sr=sr, hop_length=max(s.hop_length, features.BEAT_HOP))
         steps["hpss"] = lambda: features.hpss(w)
         steps["beats_envelope"] = lambda: features.waveform_envelope(
             w, sr=sr, n_columns=ENVELOPE_COLUMNS)

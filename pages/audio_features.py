@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
+from typing import Any
 
 import streamlit as st
 
 from mgc_core import features, plotting
 from mgc_core.audio import Audio, to_wav_bytes
+from mgc_core.errors import MGCError
+from mgc_core.models import FRONTEND
 from ui import analysis
 from ui.explain import EXPLAIN
 from ui.guards import shows_errors
@@ -29,6 +33,11 @@ if selection is None:
 
 audio = selection.audio
 y, sr, nyquist = audio.samples, audio.sr, audio.sr / 2
+st.caption(
+    f"This page analyses the audio at {sr / 1000:g} kHz (frequencies up to "
+    f"{nyquist / 1000:.3g} kHz); the genre models hear it at {FRONTEND.sr / 1000:g} kHz "
+    f"(up to {FRONTEND.sr / 2000:g} kHz)."
+)
 
 with st.sidebar:
     st.header("Analysis settings")
@@ -43,6 +52,7 @@ with st.sidebar:
     )
     fmin, fmax = st.slider(
         "Frequency range (Hz)", 0.0, float(nyquist), (0.0, float(nyquist)), 50.0,
+        format="%.0f Hz", key="freq_range",
         help="Limits the mel bands, MFCCs and the spectrum's axis.",
     )
     if fmax - fmin < 200:
@@ -75,11 +85,45 @@ st.caption(EXPLAIN["waveform"])
 
 wkey = analysis.Window(audio.key, start_s, end_s)
 w = analysis.clip(wkey, y, sr, start_s, end_s)
+# The frame features are computed at the plot's resolution: every frame for a short
+# window, runs of frames averaged for a long one (features.frame_grid).
+grid = features.frame_grid(len(w), n_fft=n_fft, hop_length=hop_length)
+
+
+def _axis(g: features.FrameGrid) -> dict:
+    """Time axis of frame features on grid ``g``: frame j at ``start_s + g.times()[j]``."""
+    return {"sr": sr, "hop_length": g.step, "start_s": start_s + g.offset / sr}
+
+
+frames_axis = _axis(grid)
+SPECTRA = "short-time spectra"
+
+
+def _computing(what: str, steps: dict[str, Callable[[], Any]]) -> list[Any]:
+    """Run a tab's steps under a status box that names each step while it runs."""
+    results = []
+    with st.status(f"Computing {what}…", expanded=False) as status:
+        try:
+            for i, (label, step) in enumerate(steps.items(), 1):
+                status.update(label=f"Computing {what}: {label} (step {i} of {len(steps)})…")
+                results.append(step())
+                st.write(f"✓ {label}")
+        except MGCError:
+            status.update(label=f"Could not compute {what}", state="error")
+            raise
+        status.update(label=f"Computed {what}", state="complete")
+    return results
+
+
+def _resolution() -> None:
+    st.caption(analysis.resolution(len(w), sr=sr, n_fft=n_fft, hop_length=hop_length))
 
 
 def _spectrum_tab() -> None:
     log_freq = st.toggle("Logarithmic frequency axis", value=True, key="spectrum_log")
-    freqs, db = analysis.spectrum(wkey, w, sr, n_fft)
+    ((freqs, db),) = _computing("the spectrum", {
+        "average spectrum of the window": lambda: analysis.spectrum(wkey, w, sr, n_fft),
+    })
     st.plotly_chart(
         plotting.spectrum_figure(freqs, db, log_freq=log_freq, fmin=fmin, fmax=fmax),
         key="fig_spectrum",
@@ -93,29 +137,41 @@ def _spectrogram_tab() -> None:
         required=True,
     )
     kind = "mel" if scale == "mel" else "stft"
-    S = analysis.spectrogram(wkey, w, sr, kind, n_fft, hop_length, n_mels, fmin, fmax)
+    _, S = _computing("the spectrogram", {
+        SPECTRA: lambda: analysis.power(wkey, w, sr, n_fft, hop_length),
+        "mel bands in dB" if kind == "mel" else "levels in dB": lambda: analysis.spectrogram(
+            wkey, w, sr, kind, n_fft, hop_length, n_mels, fmin, fmax),
+    })
     st.plotly_chart(
         plotting.spectrogram_figure(
-            S, sr=sr, hop_length=hop_length, y_axis=scale, fmin=fmin, fmax=fmax,
-            start_s=start_s, title=f"{'Mel s' if kind == 'mel' else 'S'}pectrogram ({scale})",
+            S, y_axis=scale, fmin=fmin, fmax=fmax, **frames_axis,
+            title=f"{'Mel s' if kind == 'mel' else 'S'}pectrogram ({scale})",
         ),
-        key="fig_spectrogram",
+        key="fig_spectrogram", theme=None,
     )
+    _resolution()
     st.caption(EXPLAIN["mel" if kind == "mel" else "stft"])
 
 
 def _mfcc_tab() -> None:
     deltas = st.toggle("Add deltas and delta-deltas", value=False, key="mfcc_deltas")
-    M = analysis.mfcc(wkey, w, sr, n_mfcc, n_fft, hop_length, n_mels, fmin, fmax, deltas)
-    st.plotly_chart(
-        plotting.mfcc_figure(M, sr=sr, hop_length=hop_length, start_s=start_s), key="fig_mfcc"
-    )
+    _, M = _computing("the MFCCs", {
+        SPECTRA: lambda: analysis.power(wkey, w, sr, n_fft, hop_length),
+        "mel bands and cepstral coefficients": lambda: analysis.mfcc(
+            wkey, w, sr, n_mfcc, n_fft, hop_length, n_mels, fmin, fmax, deltas),
+    })
+    st.plotly_chart(plotting.mfcc_figure(M, **frames_axis), key="fig_mfcc", theme=None)
+    _resolution()
     st.caption(EXPLAIN["mfcc"])
 
 
 def _timbre_tab() -> None:
-    sf = analysis.spectral(wkey, w, sr, n_fft, hop_length)
-    times = start_s + features.frame_times(len(sf["centroid"]), sr=sr, hop_length=hop_length)
+    _, sf = _computing("the timbre and loudness features", {
+        SPECTRA: lambda: analysis.power(wkey, w, sr, n_fft, hop_length),
+        "centroid, bandwidth, roll-off, flatness, contrast, loudness, zero crossings":
+            lambda: analysis.spectral(wkey, w, sr, n_fft, hop_length),
+    })
+    times = start_s + grid.times(sr=sr)
     st.plotly_chart(
         plotting.feature_lines_figure(
             times, {k: sf[k] for k in ("centroid", "bandwidth", "rolloff")},
@@ -133,22 +189,26 @@ def _timbre_tab() -> None:
     )
     st.caption(EXPLAIN["loudness"])
     st.plotly_chart(
-        plotting.contrast_figure(sf["contrast"], sr=sr, hop_length=hop_length, start_s=start_s),
-        key="fig_contrast",
+        plotting.contrast_figure(sf["contrast"], **frames_axis), key="fig_contrast", theme=None
     )
+    _resolution()
     st.caption(EXPLAIN["contrast"])
 
 
 def _harmony_tab() -> None:
-    C, T = analysis.harmony(wkey, w, sr, n_fft, hop_length)
-    st.plotly_chart(
-        plotting.chroma_figure(C, sr=sr, hop_length=hop_length, start_s=start_s), key="fig_chroma"
-    )
+    _, C, T = _computing("pitch and harmony", {
+        SPECTRA: lambda: analysis.power(wkey, w, sr, n_fft, hop_length),
+        "chroma": lambda: analysis.chroma(wkey, w, sr, n_fft, hop_length),
+        "tonnetz (constant-Q transform)": lambda: analysis.tonnetz(wkey, w, sr, hop_length),
+    })
+    st.plotly_chart(plotting.chroma_figure(C, **frames_axis), key="fig_chroma", theme=None)
+    _resolution()
     st.caption(EXPLAIN["chroma"])
-    st.plotly_chart(
-        plotting.tonnetz_figure(T, sr=sr, hop_length=hop_length, start_s=start_s),
-        key="fig_tonnetz",
-    )
+    t_grid = features.tonnetz_grid(len(w), hop_length=hop_length)
+    st.plotly_chart(plotting.tonnetz_figure(T, **_axis(t_grid)), key="fig_tonnetz", theme=None)
+    if t_grid.step != grid.step:
+        st.caption(f"The tonnetz is computed every {1000 * t_grid.step / sr:.0f} ms "
+                   "(its constant-Q transform would be slow at a finer hop).")
     st.caption(EXPLAIN["tonnetz"])
 
 
@@ -156,21 +216,25 @@ def _rhythm_tab() -> None:
     if end_s - start_s > 60:
         st.info("Tempo and the harmonic/percussive split need a window of 60 s or less.")
         return
-    r = analysis.rhythm(wkey, w, sr, hop_length)
-    st.metric("Estimated tempo", f"{r['tempo']:.0f} BPM", help="Beats per minute.")
+    (tempo, beats), (harmonic, percussive), env = _computing("the rhythm", {
+        "tempo and beats": lambda: analysis.beats(wkey, w, sr, hop_length),
+        "harmonic/percussive split": lambda: analysis.hpss(wkey, w),
+        "waveform outline": lambda: analysis.envelope(wkey, w, sr),
+    })
+    found = tempo > 0 and beats.size > 0
+    st.metric("Estimated tempo", f"{tempo:.0f} BPM" if found else "no beat found",
+              help="Beats per minute." if found else
+              "No steady pulse was found in this window (a held note, silence, speech).")
     st.plotly_chart(
-        plotting.beats_figure(
-            analysis.envelope(wkey, w, sr), r["beats"] + start_s,
-            tempo_bpm=r["tempo"], start_s=start_s,
-        ),
+        plotting.beats_figure(env, beats + start_s, tempo_bpm=tempo, start_s=start_s),
         key="fig_beats",
     )
     st.caption(EXPLAIN["rhythm"])
     st.caption(EXPLAIN["hpss"])
     left, right = st.columns(2)
-    for col, part in ((left, "harmonic"), (right, "percussive")):
+    for col, part, samples in ((left, "harmonic", harmonic), (right, "percussive", percussive)):
         col.markdown(f"**{part.capitalize()} part**")
-        col.audio(to_wav_bytes(Audio(r[part], sr=sr)), format="audio/wav")
+        col.audio(to_wav_bytes(Audio(samples, sr=sr)), format="audio/wav")
 
 
 SECTIONS = {

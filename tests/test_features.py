@@ -388,6 +388,136 @@ def test_hpss_splits_clicks_from_a_sine():
     np.testing.assert_allclose(h + p, click + tone, atol=1e-3)
 
 
+# --------------------------------------------------------------------------- plot resolution
+
+
+@pytest.mark.parametrize(
+    ("seconds", "n_fft", "hop_length"),
+    [(240.0, 2048, 512), (240.0, 2048, 64), (240.0, 256, 64), (600.0, 8192, 4096),
+     (600.0, 8192, 64), (61.0, 1024, 512), (30.0, 2048, 256)],
+)
+def test_frame_grid_bounds_the_frames_by_what_a_plot_draws(seconds, n_fft, hop_length):
+    n = int(seconds * SR)
+    g = F.frame_grid(n, n_fft=n_fft, hop_length=hop_length)
+    assert g.n_frames <= F.PLOT_FRAMES
+    assert g.n_computed == 1 + n // g.hop_length
+    assert g.n_frames == -(-g.n_computed // g.pool)
+    # a multiple of the hop asked for, and frames still overlap by at least half
+    assert g.hop_length % hop_length == 0
+    assert g.hop_length <= max(hop_length, n_fft // 2)
+    # the STFT work is bounded by the samples, not by a finer hop
+    assert g.n_computed * n_fft <= 2 * (n + n_fft) + n_fft * F.PLOT_FRAMES
+
+
+def test_frame_grid_of_a_short_window_is_exact():
+    assert F.frame_grid(30 * SR, n_fft=2048, hop_length=512) == (512, 1, 1292, 1292)
+    assert F.frame_grid(SR, n_fft=1024, hop_length=64) == (64, 1, 345, 345)
+    # a 240-s window computes the same frames whatever the hop asked for below n_fft / 2
+    assert (F.frame_grid(240 * SR, n_fft=2048, hop_length=64)
+            == F.frame_grid(240 * SR, n_fft=2048, hop_length=512) == (1024, 4, 1292, 5168))
+
+
+def test_frame_grid_times_are_the_centres_of_the_runs():
+    g = F.frame_grid(240 * SR, n_fft=2048, hop_length=512)
+    computed = F.frame_times(g.n_computed, sr=SR, hop_length=g.hop_length)
+    full = g.n_computed // g.pool
+    centres = computed[: full * g.pool].reshape(full, g.pool).mean(axis=1)
+    np.testing.assert_allclose(g.times(sr=SR)[:full], centres)
+    assert g.times(sr=SR).shape == (g.n_frames,)
+    exact = F.frame_grid(SR, n_fft=2048, hop_length=512)
+    np.testing.assert_allclose(exact.times(sr=SR), F.frame_times(44, sr=SR, hop_length=512))
+
+
+def test_pool_frames_means_and_rms_over_runs_with_a_short_last_run():
+    X = np.array([[1.0, 3.0, 5.0, 7.0, 9.0], [0.0, 0.0, 0.0, 0.0, 1.0]], dtype=np.float32)
+    np.testing.assert_allclose(F.pool_frames(X, pool=2), [[2, 6, 9], [0, 0, 1]])
+    assert F.pool_frames(X, pool=2).dtype == np.float32
+    np.testing.assert_allclose(F.pool_frames(np.array([3.0, 4.0, 5.0]), pool=2, how="rms"),
+                               [np.sqrt(12.5), 5.0])
+    assert F.pool_frames(X, pool=1) is X
+    np.testing.assert_allclose(F.pool_frames(np.arange(6), pool=6), [2.5])
+
+
+@pytest.fixture(scope="module")
+def long_music():
+    """240 s of music-like audio (a drum beat over a chord)."""
+    y = 0.6 * signals.drum_pattern(sr=SR, duration=240.0)
+    return (y + 0.4 * signals.major_chord(sr=SR, duration=240.0)).astype(np.float32)
+
+
+def test_pooled_power_of_a_short_window_is_the_stft_power(chord):
+    np.testing.assert_array_equal(F.pooled_power(chord, sr=SR, n_fft=1024, hop_length=256),
+                                  F.stft_power(chord, sr=SR, n_fft=1024, hop_length=256))
+
+
+def test_pooled_power_averages_the_power_of_runs_of_frames(long_music):
+    g = F.frame_grid(long_music.size, n_fft=2048, hop_length=512)
+    S = F.pooled_power(long_music, sr=SR, n_fft=2048, hop_length=512)
+    assert S.shape == (1025, g.n_frames) and S.dtype == np.float32
+    full = F.stft_power(long_music, sr=SR, n_fft=2048, hop_length=g.hop_length)
+    np.testing.assert_allclose(S, F.pool_frames(full, pool=g.pool), rtol=1e-4,
+                               atol=1e-6 * float(full.max()))
+
+
+def test_pooled_power_is_the_same_whatever_its_chunks(monkeypatch, chord):
+    from mgc_core.features import spectral
+
+    y = np.tile(chord, 8)  # 16 s
+    whole = F.pooled_power(y, sr=SR, n_fft=512, hop_length=128, max_frames=100)
+    monkeypatch.setattr(spectral, "_CHUNK_VALUES", 3000)  # a few runs a chunk
+    np.testing.assert_allclose(
+        F.pooled_power(y, sr=SR, n_fft=512, hop_length=128, max_frames=100), whole, rtol=1e-5)
+
+
+def test_pooled_power_keeps_a_click_between_computed_frames():
+    """Every sample counts: a click shows in its column however long the window."""
+    y = np.zeros(240 * SR, dtype=np.float32)
+    at = 2_714_500  # 123.1 s: between the frames of hop 3584 (7 x 512), which skip samples
+    y[at : at + 20] = 1.0
+    g = F.frame_grid(y.size, n_fft=2048, hop_length=512)
+    S = F.pooled_power(y, sr=SR, n_fft=2048, hop_length=512)
+    loud = np.flatnonzero(S.sum(axis=0) > 0)
+    assert loud.size and np.all(np.abs(g.times(sr=SR)[loud] - at / SR) < 0.3)
+
+
+def test_features_of_pooled_power_describe_the_runs(long_music):
+    g = F.frame_grid(long_music.size, n_fft=2048, hop_length=512)
+    S = F.pooled_power(long_music, sr=SR)
+    f = F.spectral_features(long_music, sr=SR, S=S, hop_length=g.hop_length, pool=g.pool)
+    assert {k: v.shape[-1] for k, v in f.items()} == dict.fromkeys(f, g.n_frames)
+    rms = F.pool_frames(librosa.feature.rms(y=long_music, hop_length=g.hop_length)[0],
+                        pool=g.pool, how="rms")
+    np.testing.assert_allclose(f["rms"], rms, rtol=1e-5)
+    zcr = librosa.feature.zero_crossing_rate(long_music, frame_length=2048,
+                                             hop_length=g.hop_length)[0]
+    np.testing.assert_allclose(f["zcr"], F.pool_frames(zcr, pool=g.pool), rtol=1e-5)
+    # without S, the same
+    again = F.spectral_features(long_music[: 20 * SR], sr=SR, hop_length=1024, pool=4)
+    first = F.spectral_features(long_music[: 20 * SR], sr=SR, hop_length=1024, pool=4,
+                                S=F.pool_frames(F.stft_power(long_music[: 20 * SR], sr=SR,
+                                                             hop_length=1024), pool=4))
+    for k in again:
+        np.testing.assert_allclose(again[k], first[k], rtol=1e-5)
+    C = F.chroma(S=S, sr=SR)
+    assert C.shape == (12, g.n_frames)
+    assert {F.PITCH_CLASSES[i] for i in np.argsort(C.mean(axis=1))[-3:]} == {"C", "E", "G"}
+    assert F.mfcc(S=S, sr=SR, deltas=True).shape == (60, g.n_frames)
+
+
+def test_tonnetz_grid_and_pooled_tonnetz():
+    assert F.tonnetz_grid(30 * SR, hop_length=512) == (512, 1, 1292, 1292)
+    # whatever the hop asked for, the constant-Q transform runs at most every 1024 samples
+    g = F.tonnetz_grid(240 * SR, hop_length=64)
+    assert g.hop_length == F.TONNETZ_MAX_HOP and g.n_frames <= F.PLOT_FRAMES
+    y = signals.major_chord(duration=12.0)
+    g = F.tonnetz_grid(y.size, hop_length=256, max_frames=100)
+    T = F.tonnetz(y, sr=SR, hop_length=g.hop_length, pool=g.pool)
+    assert T.shape == (6, g.n_frames) and g.pool > 1
+    assert np.all(np.abs(T) <= 1.0)
+    exact = F.tonnetz(y, sr=SR, hop_length=g.hop_length)
+    np.testing.assert_allclose(T.mean(axis=1), exact.mean(axis=1), atol=0.05)
+
+
 # --------------------------------------------------------------------------- misc
 
 

@@ -27,6 +27,7 @@ AUDIO_FUNCS = {
     "chroma": lambda y: F.chroma(y, sr=SR),
     "tonnetz": lambda y: F.tonnetz(y, sr=SR),
     "spectral_features": lambda y: F.spectral_features(y, sr=SR),
+    "pooled_power": lambda y: F.pooled_power(y, sr=SR),
     "tempo_beats": lambda y: F.tempo_beats(y, sr=SR),
     "hpss": lambda y: F.hpss(y),
 }
@@ -405,6 +406,67 @@ CASES = [
         lambda: F.spectral_features(Y, sr=SR, dtype=None),
         "dtype must be np.float32 or np.float64; got None",
         id="dtype None",
+    ),
+    # the frames of a plot: frame_grid, pooled_power, pool_frames, pool
+    pytest.param(
+        lambda: F.frame_grid(0, n_fft=2048, hop_length=512),
+        "n_samples must be 1 or more; got 0",
+        id="frame_grid no samples",
+    ),
+    pytest.param(
+        lambda: F.frame_grid(SR, n_fft=2048, hop_length=4096),
+        "hop_length must be between 1 and n_fft (2048); got 4096",
+        id="frame_grid hop above n_fft",
+    ),
+    pytest.param(
+        lambda: F.frame_grid(SR, n_fft=2048, hop_length=512, max_frames=0),
+        "max_frames must be between 1 and 100000 (the frames a plot can draw); got 0",
+        id="max_frames zero",
+    ),
+    pytest.param(
+        lambda: F.pooled_power(Y, sr=SR, max_frames=100_001),
+        "max_frames must be between 1 and 100000",
+        id="max_frames too many",
+    ),
+    pytest.param(
+        lambda: F.tonnetz_grid(SR, hop_length=512, max_frames=1.5),
+        "max_frames must be an integer; got 1.5",
+        id="max_frames not integral",
+    ),
+    pytest.param(
+        lambda: F.pool_frames(np.ones(4), pool=0),
+        "pool must be 1 or more (the frames averaged into each frame); got 0",
+        id="pool zero",
+    ),
+    pytest.param(
+        lambda: F.pool_frames(np.ones(4), pool=True),
+        "pool must be an integer; got True",
+        id="pool bool",
+    ),
+    pytest.param(
+        lambda: F.pool_frames(np.ones(4), pool=2, how="max"),
+        "how must be 'mean' or 'rms'; got 'max'",
+        id="pool_frames how",
+    ),
+    pytest.param(
+        lambda: F.pool_frames(np.ones((3, 0)), pool=2),
+        "X must be a real array with at least one frame on its last axis; got shape (3, 0)",
+        id="pool_frames no frames",
+    ),
+    pytest.param(
+        lambda: F.pool_frames(np.ones(4, dtype=complex), pool=2),
+        "X must be a real array",
+        id="pool_frames complex",
+    ),
+    pytest.param(
+        lambda: F.tonnetz(Y, sr=SR, pool=-1),
+        "pool must be 1 or more",
+        id="tonnetz pool",
+    ),
+    pytest.param(
+        lambda: F.spectral_features(Y, sr=SR, S=S_Y[:, :23], pool=2),
+        "S has 23 frames but y gives only 22 at hop_length=512 averaged in runs of pool=2",
+        id="pooled S too long",
     ),
 ]
 

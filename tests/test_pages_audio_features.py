@@ -1,4 +1,4 @@
-"""AppTest runs of the Audio features page: no input, upload, recording, signal, GTZAN, bad input."""
+"""AppTest runs of the Audio features page: inputs, bad input, long windows, readability."""
 
 from __future__ import annotations
 
@@ -142,3 +142,130 @@ def test_gtzan_clip(monkeypatch):
     assert not messages(at, "error")
     assert {"fig_spectrogram", "fig_chroma"} <= set(_all_figures(at))
     assert any("classical.00000" in md.value for md in at.markdown)
+
+
+# --------------------------------------------------------------------------- resolution, progress
+
+HEATMAPS = {"fig_spectrogram", "fig_mfcc", "fig_contrast", "fig_chroma", "fig_tonnetz"}
+FRAME_FIGURES = HEATMAPS | {"fig_spectral", "fig_loudness"}
+
+
+def _themes(at) -> dict[str, str]:
+    """The theme each plotly chart is sent with, by widget key ("" for theme=None)."""
+    return {el.proto.id.rsplit("-", 1)[-1]: el.proto.theme for el in at.get("plotly_chart")}
+
+
+def _open(at, tab: str) -> None:
+    at.session_state["feature_tab"] = tab
+    at.run()
+    assert not at.exception, (tab, at.exception)
+
+
+def _music_wav(seconds: float, sr: int = 22050) -> bytes:
+    from mgc_core.audio import signals
+
+    y = 0.5 * signals.drum_pattern(sr=sr, duration=seconds)
+    y = y + 0.3 * signals.major_chord(sr=sr, duration=seconds)
+    buf = io.BytesIO()
+    sf.write(buf, y / np.max(np.abs(y)) * 0.8, sr, format="WAV", subtype="PCM_16")
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="module")
+def long_page():
+    """The page on a 240-s upload, its whole length chosen as the window."""
+    at = app_on(PAGE)
+    at.file_uploader(key="input_upload").set_value(("long.wav", _music_wav(240.0), "audio/wav"))
+    at.run()
+    assert not at.exception, at.exception
+    key = next(s.key for s in at.slider if s.key and s.key.startswith("window_"))
+    at.slider(key=key).set_value((0.0, 240.0)).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_a_long_window_is_computed_at_the_plot_resolution(long_page):
+    """240 s at hop 512 is 10 336 frames; the page computes and draws 1292 averaged ones."""
+    at = long_page
+    figs = {}
+    for tab in ("Spectrogram", "MFCC", "Timbre & loudness", "Pitch & harmony"):
+        _open(at, tab)
+        figs.update(figures(at))
+        captions = [c.value for c in at.caption]
+        assert any("Computed every 186 ms to fit the plot" in c for c in captions), tab
+        # the tab's progress box ends complete, naming what was computed
+        boxes = [s for s in at.status if s.label.startswith("Computed")]
+        assert boxes and boxes[-1].state == "complete", (tab, [s.label for s in at.status])
+        assert any("short-time spectra" in md.value for md in at.markdown), tab
+    for key in FRAME_FIGURES:
+        trace = figs[key]["data"][0]
+        x = np.asarray(trace["x"], dtype=float)
+        assert x.size == 1292, key  # computed at the plot's resolution, not pooled when drawn
+        assert 0.0 <= x[0] < 0.2 and 239.5 < x[-1] < 240.2, key
+    assert np.asarray(figs["fig_spectrogram"]["data"][0]["z"]).shape[1] == 1292
+    _open(at, "Rhythm")
+    assert any("60 s or less" in m for m in messages(at, "info"))
+
+
+def test_a_short_window_draws_every_frame(long_page):
+    at = long_page
+    key = next(s.key for s in at.slider if s.key and s.key.startswith("window_"))
+    at.slider(key=key).set_value((10.0, 40.0)).run()
+    _open(at, "MFCC")
+    z = np.asarray(figures(at)["fig_mfcc"]["data"][0]["z"])
+    assert z.shape[1] == 1 + 30 * 22050 // 512  # every frame, exactly as set
+    assert any("Every frame is drawn" in c.value for c in at.caption)
+    at.slider(key=key).set_value((0.0, 240.0)).run()
+
+
+def test_heatmaps_are_sent_without_streamlits_theme():
+    """Heatmaps keep their own look: sent with theme=None (lines keep the app's theme)."""
+    at = app_on(PAGE)
+    at.file_uploader(key="input_upload").set_value(("tone.wav", _wav_bytes(440.0), "audio/wav"))
+    at.run()
+    themes = {}
+    for tab in TABS:
+        _open(at, tab)
+        themes.update(_themes(at))
+    assert HEATMAPS <= set(themes)
+    assert {k: v for k, v in themes.items() if k in HEATMAPS} == dict.fromkeys(HEATMAPS, "")
+    assert themes["fig_waveform"] == "streamlit"  # lines keep the app's look
+
+
+def test_heatmaps_send_no_colour_that_streamlit_rewrites():
+    """Streamlit's frontend replaces #000001-#000040 in any chart, with or without its
+    theme: Magma's darkest (#000004) made a 440-Hz sine's silent field pink."""
+    import re
+
+    at = app_on(PAGE)
+    at.selectbox(key="input_signal").set_value("sine")
+    at.button(key="input_signal_go").click()
+    at.run()
+    specs = {}
+    for tab in TABS[1:5]:
+        _open(at, tab)
+        specs |= {el.proto.id.rsplit("-", 1)[-1]: el.proto.spec for el in at.get("plotly_chart")}
+    assert HEATMAPS <= set(specs)
+    for key in HEATMAPS:
+        assert not re.search(r"#0000(?:[0-3][0-9]|40)\b", specs[key], re.IGNORECASE), key
+    assert "rgb(0, 0, 4)" in specs["fig_spectrogram"]  # Magma's black floor, spelled safely
+
+
+def test_classroom_readability():
+    at = app_on(PAGE)
+    at.selectbox(key="input_signal").set_value("sine")
+    at.button(key="input_signal_go").click()
+    at.run()
+    assert not at.exception
+    # whole hertz on the frequency slider, not "11025.00"
+    assert at.slider(key="freq_range").proto.format == "%.0f Hz"
+    # both analysis rates are named
+    assert any("22.05 kHz" in c.value and "16 kHz" in c.value for c in at.caption)
+    # a log frequency axis with its ticks written out
+    axis = figures(at)["fig_spectrum"]["layout"]["xaxis"]
+    assert axis["type"] == "log" and "1k" in axis["ticktext"] and "100" in axis["ticktext"]
+    # a sine has no beat: say so, not "0 BPM"
+    _open(at, "Rhythm")
+    tempo = at.metric[0]
+    assert tempo.value == "no beat found"
+    assert figures(at)["fig_beats"]["layout"]["title"]["text"] == "Beats (no beat found)"

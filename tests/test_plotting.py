@@ -10,6 +10,7 @@ from mgc_core import features as F
 from mgc_core import plotting as P
 from mgc_core.audio import signals
 from mgc_core.errors import ParameterError
+from mgc_core.plotting.audio import LOG_FMIN_HZ
 
 SR = 22050
 
@@ -217,3 +218,138 @@ def test_heatmap_figure_mean_pools_signed_features():
 def test_bad_plot_inputs_raise_parameter_error(call, fragment):
     with pytest.raises(ParameterError, match=fragment):
         call()
+
+
+# --------------------------------------------------------------------------- readable axes
+
+
+def test_log_frequency_axes_write_their_ticks_out_in_hz(sine440):
+    freqs, db = F.spectrum(sine440, sr=SR, n_fft=8192)
+    fig = P.spectrum_figure(freqs, db)
+    axis = fig.layout.xaxis
+    assert axis.tickmode == "array" and axis.title.text == "Frequency (Hz)"
+    ticks = dict(zip(axis.tickvals, axis.ticktext, strict=True))
+    assert ticks[50.0] == "50" and ticks[100.0] == "100" and ticks[1000.0] == "1k"
+    assert ticks[10000.0] == "10k" and "2" not in ticks.values() and "5" not in ticks.values()
+    # it starts at 20 Hz, not at the 2.7-Hz first bin of n_fft 8192
+    assert np.asarray(fig.data[0].x).min() >= LOG_FMIN_HZ
+    assert axis.range[0] >= np.log10(LOG_FMIN_HZ)
+
+
+@pytest.mark.parametrize(("n_fft", "y_axis"), [(8192, "log"), (2048, "mel")])
+def test_log_spectrograms_start_at_20_hz_with_ticks_in_hz(sine440, n_fft, y_axis):
+    if y_axis == "mel":
+        S, n_bins = F.mel_db(sine440, sr=SR, n_fft=n_fft, n_mels=256), 256
+    else:
+        S, n_bins = F.stft_db(sine440, sr=SR, n_fft=n_fft), 1 + n_fft // 2
+    fig = P.spectrogram_figure(S, sr=SR, hop_length=512, y_axis=y_axis)
+    y, axis = np.asarray(fig.data[0].y), fig.layout.yaxis
+    assert y.min() >= LOG_FMIN_HZ and S.shape[0] == n_bins
+    lo, hi = axis.range
+    assert lo >= np.log10(LOG_FMIN_HZ) and hi >= np.log10(SR / 2) - 0.05
+    # no part of the axis is spent below 20 Hz (at n_fft 8192, 2-20 Hz was a quarter of it)
+    assert axis.type == "log" and "1k" in axis.ticktext and "100" in axis.ticktext
+    z = np.asarray(fig.data[0].z)
+    assert abs(y[np.argmax(z.mean(axis=1))] - 440.0) < 0.1 * 440.0
+
+
+def test_a_log_axis_above_fmin_starts_at_fmin(sine440):
+    S = F.stft_db(sine440, sr=SR)
+    fig = P.spectrogram_figure(S, sr=SR, hop_length=512, y_axis="log", fmin=300.0)
+    assert np.asarray(fig.data[0].y).min() >= 300.0
+    assert fig.layout.yaxis.range[0] == pytest.approx(np.log10(300.0))
+
+
+def test_beats_figure_says_when_no_beat_was_found(env):
+    fig = P.beats_figure(env, np.array([]), tempo_bpm=0.0)
+    assert fig.layout.title.text == "Beats (no beat found)"
+    assert "0 BPM" not in fig.layout.title.text
+
+
+def test_frames_averaged_for_a_long_window_sit_at_the_centre_of_their_runs():
+    n = 240 * SR
+    g = F.frame_grid(n, n_fft=2048, hop_length=512)
+    S = np.zeros((1025, g.n_frames), dtype=np.float32)
+    fig = P.spectrogram_figure(S, sr=SR, hop_length=g.step, start_s=10.0 + g.offset / SR)
+    np.testing.assert_allclose(np.asarray(fig.data[0].x), 10.0 + g.times(sr=SR))
+    assert np.asarray(fig.data[0].z).shape[1] == g.n_frames  # drawn as computed
+
+
+# --------------------------------------------------------------------------- heatmap colours
+
+
+#: The hex colours Streamlit's frontend rewrites in every chart, theme or not.
+STREAMLIT_PLACEHOLDER = r"#0000(?:[0-3][0-9]|40)\b"
+
+
+def test_heatmaps_spell_no_colour_that_streamlit_rewrites(sine440):
+    """Magma's darkest is #000004, one of Streamlit's placeholders: silence turned pink."""
+    import re
+
+    S = F.stft_db(sine440, sr=SR)
+    figs = [
+        P.spectrogram_figure(S, sr=SR, hop_length=512, y_axis=axis) for axis in ("linear", "log")
+    ] + [
+        P.mfcc_figure(F.mfcc(sine440, sr=SR), sr=SR, hop_length=512),
+        P.chroma_figure(F.chroma(sine440, sr=SR), sr=SR, hop_length=512),
+        P.tonnetz_figure(np.zeros((6, 4)), sr=SR, hop_length=512),
+        P.contrast_figure(np.zeros((7, 4)), sr=SR, hop_length=512),
+        P.heatmap_figure(np.zeros((2, 2)), x=[0, 1], y=[0, 1], title="t", y_title="y",
+                         colorscale="Inferno"),
+    ]
+    for fig in figs:
+        assert not re.search(STREAMLIT_PLACEHOLDER, fig.to_json(), re.IGNORECASE), fig.layout.title
+    magma = figs[0].data[0].colorscale
+    assert magma[0][1] == "rgb(0, 0, 4)" and len(magma) == 10  # still Magma, black floor
+
+
+def _heatmap_builders() -> set[str]:
+    """Names of the plotting functions whose figures hold a heatmap."""
+    import inspect
+
+    names = set()
+    for name in P.__all__:
+        obj = getattr(P, name)
+        if inspect.isfunction(obj):
+            src = inspect.getsource(obj)
+            if "go.Heatmap(" in src or "heatmap_figure(" in src:
+                names.add(name)
+    return names
+
+
+def test_every_heatmap_the_app_shows_keeps_its_own_colours():
+    """Streamlit's chart theme turns Magma's darkest colour (#000004) pink: every
+    ``plotly_chart`` of a heatmap in pages/ and ui/ must pass ``theme=None``."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    builders = _heatmap_builders()
+    assert {"spectrogram_figure", "mfcc_figure", "confusion_figure", "timeline_figure"} <= builders
+    checked, wrong = 0, []
+    for path in sorted([*root.glob("pages/*.py"), *root.glob("ui/*.py")]):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        made = {}  # variable -> plotting function that made it
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
+                    and isinstance(node.value.func, ast.Attribute)):
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        made[target.id] = node.value.func.attr
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "plotly_chart" and node.args):
+                continue
+            fig = node.args[0]
+            if isinstance(fig, ast.Call) and isinstance(fig.func, ast.Attribute):
+                builder = fig.func.attr
+            else:
+                builder = made.get(getattr(fig, "id", None))
+            if builder not in builders:
+                continue
+            checked += 1
+            theme = [k.value for k in node.keywords if k.arg == "theme"]
+            if not (theme and isinstance(theme[0], ast.Constant) and theme[0].value is None):
+                wrong.append(f"{path.relative_to(root)}:{node.lineno} ({builder})")
+    assert not wrong, f"heatmaps shown without theme=None: {wrong}"
+    assert checked >= 10  # the Audio features, Classify and Models pages' heatmaps

@@ -284,7 +284,7 @@ def _summary(selection: Selection) -> None:
     st.caption(
         f"{audio.duration:.1f} s · {audio.original_format} · "
         f"{audio.original_sr / 1000:g} kHz {channels} · analysed as mono at "
-        f"{audio.sr / 1000:g} kHz"
+        f"{audio.sr / 1000:g} kHz (the genre models hear it at 16 kHz)"
     )
     st.audio(selection.playable, format=selection.mime)
     for warning in audio.warnings:

@@ -1,6 +1,7 @@
 """Classic audio features of a mono signal: spectra, MFCC, chroma, rhythm and their axes.
 
-:mod:`~mgc_core.features.grid` (frame times, windows, mel band centres, the envelope),
+:mod:`~mgc_core.features.grid` (frame times, windows, the frame grid of a plot, mel band
+centres, the envelope),
 :mod:`~mgc_core.features.spectral` (spectrum, STFT and mel spectrograms in power, dB and
 log-compressed, MFCC, spectral descriptors),
 :mod:`~mgc_core.features.harmony` (chroma, tonnetz) and :mod:`~mgc_core.features.rhythm`
@@ -17,6 +18,12 @@ As in librosa, the frame features also take a spectrogram computed before instea
 of the samples: ``S``, the power spectrogram of :func:`stft_power`, or ``M``, the
 mel power spectrogram of :func:`mel_power`. The result is the same as from the
 samples at the same settings, so one STFT of a clip can feed all its features.
+
+Plots of long windows: :func:`pooled_power` computes a power spectrogram of at most
+:data:`PLOT_FRAMES` frames (exact for short audio; for long audio each frame is the
+average power of a run of frames, Welch's method), which every feature above takes
+as ``S``; :func:`frame_grid` says where its frames sit, and :func:`spectral_features`
+takes its ``pool``; :func:`tonnetz` takes the ``pool`` of :func:`tonnetz_grid`.
 
 Time axes: a frame ``i`` of a feature matrix is centred on sample
 ``i * hop_length`` (librosa's ``center=True``), see :func:`frame_times`.
@@ -41,21 +48,33 @@ True
 from __future__ import annotations
 
 from mgc_core.features.grid import (
+    PLOT_FRAMES,
     Envelope,
+    FrameGrid,
     contrast_band_edges,
+    frame_grid,
     frame_times,
     max_n_mels,
     mel_frequencies,
+    pool_frames,
     waveform_envelope,
     window,
 )
-from mgc_core.features.harmony import PITCH_CLASSES, TONNETZ_LABELS, chroma, tonnetz
-from mgc_core.features.rhythm import hpss, tempo_beats
+from mgc_core.features.harmony import (
+    PITCH_CLASSES,
+    TONNETZ_LABELS,
+    TONNETZ_MAX_HOP,
+    chroma,
+    tonnetz,
+    tonnetz_grid,
+)
+from mgc_core.features.rhythm import BEAT_HOP, hpss, tempo_beats
 from mgc_core.features.spectral import (
     log_mel,
     mel_db,
     mel_power,
     mfcc,
+    pooled_power,
     spectral_features,
     spectrum,
     stft_db,
@@ -69,6 +88,7 @@ __all__ = [
     "window",
     "spectrum",
     "stft_power",
+    "pooled_power",
     "stft_db",
     "mel_power",
     "mel_db",
@@ -78,12 +98,19 @@ __all__ = [
     "mfcc",
     "chroma",
     "tonnetz",
+    "tonnetz_grid",
     "spectral_features",
     "contrast_band_edges",
     "tempo_beats",
     "hpss",
+    "BEAT_HOP",
     "frame_times",
+    "FrameGrid",
+    "frame_grid",
+    "pool_frames",
+    "PLOT_FRAMES",
     "warm_up",
     "PITCH_CLASSES",
     "TONNETZ_LABELS",
+    "TONNETZ_MAX_HOP",
 ]

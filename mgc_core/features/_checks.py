@@ -19,6 +19,8 @@ N_FFT_RANGE = (64, 16384)
 MAX_HOP = 16384
 MAX_N_MELS = 256
 MAX_COLUMNS = 100_000
+#: Most frames a feature may be summarised into (:func:`~mgc_core.features.frame_grid`).
+MAX_FRAMES = 100_000
 TOP_DB = 80.0
 #: Smallest power that :func:`librosa.power_to_db` takes the logarithm of (its default).
 AMIN = 1e-10
@@ -215,6 +217,9 @@ def _validate(
     end_s: Any = _SKIP,
     n_columns: Any = _SKIP,
     n_frames: Any = _SKIP,
+    n_samples: Any = _SKIP,
+    max_frames: Any = _SKIP,
+    pool: Any = _SKIP,
     tuning: Any = _SKIP,
     gain: Any = _SKIP,
     rms_from: Any = _SKIP,
@@ -233,7 +238,8 @@ def _validate(
     power spectrogram) and ``M`` (mel power spectrogram) passes them all; exactly
     one must be given (not ``None``). With ``y_and_S=True`` ``y`` is required and
     ``S``, optional, is ``y``'s spectrogram or its first frames: it must not have
-    more frames than ``y`` gives. ``S`` must have the ``1 + n_fft // 2`` rows of
+    more frames than ``y`` gives (at ``hop_length``, averaged in runs of ``pool``
+    frames when ``pool`` is given). ``S`` must have the ``1 + n_fft // 2`` rows of
     ``n_fft``; ``M``'s rows bound ``n_mfcc``.
 
     Raises
@@ -277,19 +283,33 @@ def _validate(
                 f"S has {rows} frequency rows but n_fft={n_fft} gives {1 + n_fft // 2}: pass "
                 f"the n_fft that S was computed with{hint}."
             )
+    if pool is not _SKIP:
+        pool = _as_int("pool", pool)
+        if pool < 1:
+            raise ParameterError(
+                f"pool must be 1 or more (the frames averaged into each frame); got {pool}."
+            )
     if hop_length is not _SKIP:
         hop_length = _as_int("hop_length", hop_length)
         hi, what = (n_fft, f"n_fft ({n_fft})") if n_fft is not _SKIP else (MAX_HOP, str(MAX_HOP))
         if not 1 <= hop_length <= hi:
             raise ParameterError(f"hop_length must be between 1 and {what}; got {hop_length}.")
         if y_and_S and "S" in out:
-            frames, expected = out["S"].shape[1], 1 + out["y"].size // hop_length
-            if frames > expected:
+            runs = 1 if pool is _SKIP else pool
+            frames, expected = out["S"].shape[1], -(-(1 + out["y"].size // hop_length) // runs)
+            if frames > expected and runs == 1:
                 raise ParameterError(
                     f"S has {frames} frames but y gives only {expected} at "
                     f"hop_length={hop_length}: S must be the power spectrogram of this y at "
                     "these settings, stft_power(y, sr=sr, n_fft=n_fft, hop_length=hop_length), "
                     "or its first frames."
+                )
+            if frames > expected:
+                raise ParameterError(
+                    f"S has {frames} frames but y gives only {expected} at "
+                    f"hop_length={hop_length} averaged in runs of pool={runs}: S must be "
+                    "pooled_power(y, ...) of this y, whose frame_grid gives hop_length and "
+                    "pool, or its first frames."
                 )
     if fmin is not _SKIP or fmax is not _SKIP:
         nyquist = out["sr"] / 2
@@ -357,6 +377,17 @@ def _validate(
         n_frames = _as_int("n_frames", n_frames)
         if n_frames < 0:
             raise ParameterError(f"n_frames must be 0 or more; got {n_frames}.")
+    if n_samples is not _SKIP:
+        n_samples = _as_int("n_samples", n_samples)
+        if n_samples < 1:
+            raise ParameterError(f"n_samples must be 1 or more; got {n_samples}.")
+    if max_frames is not _SKIP:
+        max_frames = _as_int("max_frames", max_frames)
+        if not 1 <= max_frames <= MAX_FRAMES:
+            raise ParameterError(
+                f"max_frames must be between 1 and {MAX_FRAMES} (the frames a plot can draw); "
+                f"got {max_frames}."
+            )
     if tuning is not _SKIP and tuning is not None:
         tuning = _as_float("tuning", tuning)
         if not -0.5 <= tuning < 0.5:

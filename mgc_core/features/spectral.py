@@ -7,6 +7,11 @@ Like librosa, the functions on frames take the audio ``y`` or a spectrogram
 computed before: ``S``, the STFT power spectrogram (:func:`stft_power`), or
 ``M``, the mel power spectrogram (:func:`mel_power`). The result is the same as
 from ``y`` at the same settings, so one STFT can feed every feature of a clip.
+
+For a plot of a long window, :func:`pooled_power` gives a power spectrogram of at
+most :data:`~mgc_core.features.PLOT_FRAMES` frames (each the average of a run of
+frames, see :func:`~mgc_core.features.frame_grid`); every function that takes ``S``
+takes it too, and then describes those averaged frames.
 """
 
 from __future__ import annotations
@@ -22,10 +27,12 @@ from mgc_core.features._checks import (
     _contrast_fmin,
     _validate,
 )
+from mgc_core.features.grid import PLOT_FRAMES, frame_grid, pool_frames
 
 __all__ = [
     "spectrum",
     "stft_power",
+    "pooled_power",
     "stft_db",
     "mel_power",
     "mel_db",
@@ -181,6 +188,85 @@ def stft_power(y: np.ndarray, *, sr: int, n_fft: int = 2048, hop_length: int = 5
     """
     c = _validate(y=y, sr=sr, n_fft=n_fft, hop_length=hop_length)
     return _stft_power(c.y, n_fft=n_fft, hop_length=hop_length)
+
+
+#: Complex STFT values computed at once by :func:`pooled_power` (8 MB), so that its
+#: memory does not grow with the window.
+_CHUNK_VALUES = 2**20
+
+
+def pooled_power(
+    y: np.ndarray,
+    *,
+    sr: int,
+    n_fft: int = 2048,
+    hop_length: int = 512,
+    max_frames: int = PLOT_FRAMES,
+) -> np.ndarray:
+    """Power spectrogram of at most ``max_frames`` frames, for plotting a window of any length.
+
+    The frames of :func:`~mgc_core.features.frame_grid`: when ``y`` gives at most
+    ``max_frames`` frames at ``hop_length`` this is :func:`stft_power`, exactly.
+    Otherwise the STFT is computed at the grid's coarser hop (frames still overlap
+    by at least half) and its power is averaged over runs of ``pool`` frames
+    (Welch's method), a few hundred runs at a time so that memory stays small: each
+    returned frame is the mean power of its stretch of audio, in which every sample
+    counts.
+    Pass it as ``S`` to :func:`stft_db`, :func:`mel_db`, :func:`mfcc`,
+    :func:`~mgc_core.features.chroma`, or with the grid's ``hop_length`` and
+    ``pool`` to :func:`spectral_features`.
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n,)]
+        Mono audio.
+    sr : int
+        Sample rate in Hz (checked; the values do not depend on it).
+    n_fft : int
+        FFT size, a power of two from 64 to 16384.
+    hop_length : int
+        The hop asked for, 1 to ``n_fft``.
+    max_frames : int
+        Most frames to return, 1 to 100000.
+
+    Returns
+    -------
+    S : np.ndarray [shape=(1 + n_fft // 2, grid.n_frames), dtype=float32]
+        ``grid = frame_grid(n, n_fft=n_fft, hop_length=hop_length, max_frames=max_frames)``;
+        frame ``j`` sits at ``grid.times(sr=sr)[j]``.
+
+    Raises
+    ------
+    ParameterError
+        On a bad parameter.
+
+    Examples
+    --------
+    >>> from mgc_core.audio.signals import sine
+    >>> y = sine(duration=240.0)
+    >>> pooled_power(y, sr=22050).shape
+    (1025, 1292)
+    >>> bool((pooled_power(y[:22050], sr=22050) == stft_power(y[:22050], sr=22050)).all())
+    True
+    """
+    import librosa
+
+    c = _validate(y=y, sr=sr, n_fft=n_fft, hop_length=hop_length, max_frames=max_frames)
+    n_fft = int(n_fft)
+    grid = frame_grid(c.y.size, n_fft=n_fft, hop_length=hop_length, max_frames=max_frames)
+    hop, pool = grid.hop_length, grid.pool
+    if pool == 1:
+        return _stft_power(c.y, n_fft=n_fft, hop_length=hop)
+    # librosa's centred frames: frame i covers padded[i * hop : i * hop + n_fft].
+    padded = np.pad(c.y, n_fft // 2)
+    runs = max(1, _CHUNK_VALUES // ((1 + n_fft // 2) * pool))
+    parts = []
+    for first in range(0, grid.n_computed, runs * pool):
+        last = min(grid.n_computed, first + runs * pool)  # one past
+        seg = padded[first * hop : (last - 1) * hop + n_fft]
+        D = librosa.stft(seg, n_fft=n_fft, hop_length=hop, center=False)
+        parts.append(pool_frames(np.abs(D) ** 2, pool=pool))
+    return np.concatenate(parts, axis=1).astype(np.float32, copy=False)
 
 
 def stft_db(
@@ -497,6 +583,7 @@ def spectral_features(
     hop_length: int = 512,
     rms_from: str = "samples",
     dtype: type = np.float32,
+    pool: int = 1,
 ) -> dict[str, np.ndarray]:
     """Frame-wise spectral shape and loudness features, all from one STFT.
 
@@ -523,11 +610,20 @@ def spectral_features(
     dtype : np.float32 or np.float64
         Type of the returned arrays. Several features are computed in float64;
         ``np.float64`` keeps them unrounded (for statistics taken over many frames).
+    pool : int
+        Describe runs of ``pool`` frames instead of single frames (1 or more), as
+        :func:`pooled_power` gives for a plot: ``S`` (or ``y``'s spectrogram) is the
+        power averaged over each run, from which the spectral features are computed,
+        and ``zcr`` and ``rms`` are measured on every frame at ``hop_length`` and
+        averaged over the same runs (``rms`` as the root of the mean square). With
+        :func:`pooled_power`'s ``S``, pass its grid's ``hop_length`` and ``pool``
+        (:func:`~mgc_core.features.frame_grid`).
 
     Returns
     -------
     dict[str, np.ndarray]
-        ``t`` frames each (``t = 1 + n // hop_length`` without ``S``), of ``dtype``:
+        ``t`` frames each (``t = ceil((1 + n // hop_length) / pool)`` without ``S``),
+        of ``dtype``:
 
         - ``centroid`` (t,): centre of mass of the spectrum, Hz ("brightness").
         - ``bandwidth`` (t,): spread around the centroid, Hz.
@@ -544,7 +640,7 @@ def spectral_features(
     ------
     ParameterError
         On a bad parameter, or if ``S`` has the wrong number of frequency rows for
-        ``n_fft`` or more frames than ``y`` gives.
+        ``n_fft`` or more frames than ``y`` gives (at ``hop_length`` and ``pool``).
 
     Examples
     --------
@@ -563,23 +659,30 @@ def spectral_features(
         hop_length=hop_length,
         rms_from=rms_from,
         dtype=dtype,
+        pool=pool,
         contrast=True,
         y_and_S=True,
     )
-    n_fft, hop_length = int(n_fft), int(hop_length)
-    mag = np.sqrt(_power(c, n_fft=n_fft, hop_length=hop_length))
+    n_fft, hop_length, pool = int(n_fft), int(hop_length), int(pool)
+    power = c.S
+    if power is None:
+        power = pool_frames(_stft_power(c.y, n_fft=n_fft, hop_length=hop_length), pool=pool)
+    mag = np.sqrt(power)
     t = mag.shape[1]
     spec = librosa.feature
     if c.rms_from == "spectrum":
         rms = spec.rms(S=mag, frame_length=n_fft)
     else:
-        rms = spec.rms(y=c.y, frame_length=n_fft, hop_length=hop_length)
+        rms = pool_frames(
+            spec.rms(y=c.y, frame_length=n_fft, hop_length=hop_length), pool=pool, how="rms"
+        )
+    zcr = spec.zero_crossing_rate(c.y, frame_length=n_fft, hop_length=hop_length)
     out = {
         "centroid": spec.spectral_centroid(S=mag, sr=c.sr, n_fft=n_fft)[0],
         "bandwidth": spec.spectral_bandwidth(S=mag, sr=c.sr, n_fft=n_fft)[0],
         "rolloff": spec.spectral_rolloff(S=mag, sr=c.sr, n_fft=n_fft)[0],
         "flatness": spec.spectral_flatness(S=mag)[0],
-        "zcr": spec.zero_crossing_rate(c.y, frame_length=n_fft, hop_length=hop_length)[0, :t],
+        "zcr": pool_frames(zcr, pool=pool)[0, :t],
         "rms": rms[0, :t],
         "contrast": spec.spectral_contrast(
             S=mag, sr=c.sr, n_fft=n_fft, fmin=_contrast_fmin(c.sr), n_bands=CONTRAST_BANDS

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mgc_core.features.grid import waveform_envelope
+from mgc_core.features.grid import frame_grid, waveform_envelope
 from mgc_core.features.harmony import chroma, tonnetz
 from mgc_core.features.rhythm import hpss, tempo_beats
 from mgc_core.features.spectral import (
@@ -10,6 +10,7 @@ from mgc_core.features.spectral import (
     mel_db,
     mel_power,
     mfcc,
+    pooled_power,
     spectral_features,
     spectrum,
     stft_db,
@@ -49,6 +50,10 @@ def warm_up() -> None:
     mfcc(y, sr=sr, deltas=True)
     chroma(y, sr=sr)
     tonnetz(y, sr=sr)
+    tonnetz(y, sr=sr, pool=4)
     spectral_features(y, sr=sr, S=S)
+    grid = frame_grid(y.size, n_fft=2048, hop_length=512, max_frames=10)
+    pooled = pooled_power(y, sr=sr, max_frames=10)
+    spectral_features(y, sr=sr, S=pooled, hop_length=grid.hop_length, pool=grid.pool)
     tempo_beats(y, sr=sr)
     hpss(y)

@@ -1,12 +1,24 @@
-"""Figures of audio and its classic features: waveform, spectrum, spectrograms, MFCC, chroma, tonnetz, contrast, feature lines, beats.
+"""Figures of audio and its classic features.
+
+Waveform, spectrum, spectrograms, MFCC, chroma, tonnetz, contrast, feature lines, beats.
 
 Every builder takes data computed by :mod:`mgc_core.features` and returns a
 ``plotly.graph_objects.Figure`` (it never shows it). Time axes are in seconds,
-frequency axes in Hz.
+frequency axes in Hz. A logarithmic frequency axis starts at :data:`LOG_FMIN_HZ`, or
+at ``fmin`` when higher (the bins below are left out), and its ticks are written out
+in Hz ("50", "100", "1k", "10k").
+
+Heatmaps keep their own colour scale in Streamlit. Its frontend rewrites the hex
+colours ``#000001`` to ``#000040`` anywhere in a chart, its theme's placeholders, with
+or without the theme: Magma's darkest, ``#000004``, turned silence pink (``#ffabab``;
+purple with ``theme=None``). So the heatmaps write their colour scales in ``rgb()``
+(:func:`heatmap_figure`), and the pages show them with ``theme=None`` so that nothing
+else of Streamlit's theme is applied to them either.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
@@ -35,6 +47,7 @@ from mgc_core.plotting._base import (
 )
 
 __all__ = [
+    "LOG_FMIN_HZ",
     "waveform_figure",
     "beats_figure",
     "spectrum_figure",
@@ -46,6 +59,49 @@ __all__ = [
     "contrast_figure",
     "feature_lines_figure",
 ]
+
+
+#: Lowest frequency (Hz) of a logarithmic frequency axis: about the lowest pitch people
+#: hear. Below it a log axis would give much of its height to a few FFT bins of rumble
+#: (a quarter of it at n_fft 8192, where the bins are 2.7 Hz apart).
+LOG_FMIN_HZ = 20.0
+
+
+# --------------------------------------------------------------------------- frequency axes
+
+
+def _hz_ticks(lo: float, hi: float) -> tuple[list[float], list[str]]:
+    """Ticks of a log axis from ``lo`` to ``hi`` Hz at 1, 2, 5 x 10^k (1..9 if too few)."""
+    decades = range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1)
+    values: list[float] = []
+    for mantissas in ((1, 2, 5), (1, 2, 3, 4, 5, 6, 7, 8, 9)):
+        values = [m * 10.0**d for d in decades for m in mantissas if lo <= m * 10.0**d <= hi]
+        if len(values) >= 3:
+            break
+    labels = [f"{v:g}" if v < 1000 else f"{v / 1000:g}k" for v in values]
+    return values, labels
+
+
+def _log_hz_axis(fig: go.Figure, axis: Literal["x", "y"], lo: float, hi: float) -> None:
+    """Make ``axis`` a log axis from ``lo`` to ``hi`` Hz with ticks written out in Hz."""
+    values, labels = _hz_ticks(lo, hi)
+    settings = {"type": "log", "range": [math.log10(lo), math.log10(hi)]}
+    if len(values) >= 2:  # else plotly's own ticks
+        settings |= {"tickmode": "array", "tickvals": values, "ticktext": labels}
+    (fig.update_xaxes if axis == "x" else fig.update_yaxes)(**settings)
+
+
+def _log_floor(fmin: float | None) -> float:
+    """Lowest frequency a log axis shows: :data:`LOG_FMIN_HZ`, or ``fmin`` when higher."""
+    return max(LOG_FMIN_HZ, float(fmin or 0.0))
+
+
+def _cell_edges(rows: np.ndarray) -> tuple[float, float]:
+    """Lower and upper edge (Hz) of a heatmap's rows centred at increasing ``rows``."""
+    if rows.size < 2:
+        return float(rows[0]) / 1.5, float(rows[0]) * 1.5
+    return (float(rows[0] - (rows[1] - rows[0]) / 2),
+            float(rows[-1] + (rows[-1] - rows[-2]) / 2))
 
 
 # --------------------------------------------------------------------------- waveform, spectrum
@@ -119,7 +175,9 @@ def beats_figure(
     beat_times : np.ndarray [shape=(n_beats,)]
         Beat times in seconds, on the same (absolute) clock as ``env.times + start_s``.
     tempo_bpm : float or None
-        Shown in the default title.
+        Shown in the default title; 0 (what
+        :func:`~mgc_core.features.tempo_beats` gives when it finds no beat) says
+        "no beat found" instead of "0 BPM".
     start_s : float
         Added to ``env.times``.
     title : str or None
@@ -143,7 +201,12 @@ def beats_figure(
     'Beats (120 BPM)'
     """
     if title is None:
-        title = "Beats" if tempo_bpm is None else f"Beats ({tempo_bpm:.0f} BPM)"
+        if tempo_bpm is None:
+            title = "Beats"
+        elif tempo_bpm > 0 and np.size(beat_times) > 0:
+            title = f"Beats ({tempo_bpm:.0f} BPM)"
+        else:
+            title = "Beats (no beat found)"
     return waveform_figure(env, title=title, start_s=start_s, beat_times=beat_times, height=height)
 
 
@@ -166,7 +229,8 @@ def spectrum_figure(
     db : np.ndarray [shape=(n,)]
         Levels in dB.
     log_freq : bool
-        Logarithmic frequency axis (the 0 Hz bin is then left out).
+        Logarithmic frequency axis, from :data:`LOG_FMIN_HZ` (or ``fmin`` when
+        higher) with ticks in Hz; the bins below are left out.
     fmin, fmax : float or None
         Keep only frequencies in this range (Hz).
     title : str
@@ -194,7 +258,7 @@ def spectrum_figure(
         )
     keep = np.ones(freqs.size, dtype=bool)
     if log_freq:
-        keep &= freqs > 0
+        keep &= freqs >= _log_floor(fmin)
     if fmin is not None:
         keep &= freqs >= fmin
     if fmax is not None:
@@ -213,11 +277,27 @@ def spectrum_figure(
             hovertemplate="%{x:.0f} Hz<br>%{y:.1f} dB<extra></extra>",
         )
     )
-    fig.update_xaxes(type="log" if log_freq else "linear")
+    if log_freq:
+        x = freqs[keep]
+        _log_hz_axis(fig, "x", float(x[0]), float(x[-1]) if x.size > 1 else float(x[0]) * 1.5)
+    else:
+        fig.update_xaxes(type="linear")
     return _layout(fig, title=title, x_title="Frequency (Hz)", y_title="Level (dB)", height=height)
 
 
 # --------------------------------------------------------------------------- heatmaps
+
+
+def _rgb_colorscale(name: str) -> list[list]:
+    """Plotly's colour scale ``name`` (e.g. ``"Magma"``, ``"RdBu_r"``) with ``rgb()`` colours.
+
+    Streamlit's frontend replaces the hex colours ``#000001`` to ``#000040`` in every
+    chart (its theme's placeholders), so a scale must not spell its colours that way.
+    """
+    from plotly.colors import get_colorscale, hex_to_rgb
+
+    return [[pos, "rgb({}, {}, {})".format(*hex_to_rgb(c)) if c.startswith("#") else c]
+            for pos, c in get_colorscale(name)]
 
 
 def heatmap_figure(
@@ -259,7 +339,8 @@ def heatmap_figure(
     title, y_title, x_title, colorbar_title : str
         Texts.
     colorscale : str
-        Plotly colour scale.
+        Plotly colour scale, by name; written into the figure in ``rgb()`` colours
+        (see the module: Streamlit rewrites some hex colours).
     y_type : {"linear", "log", "category"}
         Type of the y axis.
     zmin, zmax, zmid : float or None
@@ -308,7 +389,7 @@ def heatmap_figure(
             z=Z,
             x=x,
             y=y,
-            colorscale=colorscale,
+            colorscale=_rgb_colorscale(colorscale),
             zmin=zmin,
             zmax=zmax,
             zmid=zmid,
@@ -348,14 +429,17 @@ def spectrogram_figure(
     sr : int
         Sample rate in Hz.
     hop_length : int
-        Samples between frames.
+        Samples between frames (for frames averaged in runs, as
+        :func:`~mgc_core.features.pooled_power` gives them: the grid's ``step``,
+        with ``start_s`` moved by its ``offset``).
     y_axis : {"linear", "log", "mel"}
         ``"linear"``/``"log"``: rows are FFT bins, shown between ``fmin`` and
-        ``fmax`` on a linear/log axis (log leaves out 0 Hz). ``"mel"``: rows are
-        mel bands, placed at their centre frequency
-        (:func:`~mgc_core.features.mel_frequencies` of ``fmin``, ``fmax``: pass the
-        values the mel spectrogram was computed with) on a log axis, the closest
-        plotly axis to the mel scale.
+        ``fmax`` on a linear/log axis. ``"mel"``: rows are mel bands, placed at
+        their centre frequency (:func:`~mgc_core.features.mel_frequencies` of
+        ``fmin``, ``fmax``: pass the values the mel spectrogram was computed with)
+        on a log axis, the closest plotly axis to the mel scale. A log axis starts
+        at :data:`LOG_FMIN_HZ` (or ``fmin`` when higher; rows below are left out,
+        and so is 0 Hz) and its ticks are written out in Hz.
     fmin, fmax : float
         See ``y_axis``; ``fmax=None`` means ``sr / 2``.
     start_s : float
@@ -363,7 +447,11 @@ def spectrogram_figure(
     title : str
         Figure title.
     max_columns, max_rows : int
-        Larger spectrograms are max-pooled down to this size.
+        Larger spectrograms are max-pooled down to this size (each column keeps
+        the loudest level of the frames it stands for). To plot a long window,
+        better compute at most ``max_columns`` frames in the first place, with
+        :func:`~mgc_core.features.pooled_power` (each frame the mean power of its
+        stretch).
     height : int
         Figure height in pixels.
 
@@ -371,7 +459,7 @@ def spectrogram_figure(
     -------
     go.Figure
         ``data[0]`` is a ``go.Heatmap``: ``x`` times (s), ``y`` frequencies (Hz),
-        ``z`` levels (dB).
+        ``z`` levels (dB). Show it with ``theme=None`` (see the module).
 
     Examples
     --------
@@ -387,21 +475,24 @@ def spectrogram_figure(
     fmax = nyquist if fmax is None else float(fmax)
     if y_axis == "mel":
         freqs = mel_frequencies(S_db.shape[0], fmin, fmax, sr=sr)
+        keep = freqs >= _log_floor(fmin)
     elif y_axis in ("linear", "log"):
         freqs = np.linspace(0.0, nyquist, S_db.shape[0])
         keep = (freqs >= fmin) & (freqs <= fmax)
         if y_axis == "log":
-            keep &= freqs > 0
-        if not keep.any():
-            raise ParameterError(
-                f"No frequency bin lies between fmin={fmin:g} and fmax={fmax:g} Hz; "
-                "widen the range."
-            )
-        S_db, freqs = S_db[keep], freqs[keep]
+            keep &= freqs >= _log_floor(fmin)
     else:
         raise ParameterError(f"y_axis must be 'linear', 'log' or 'mel'; got {y_axis!r}.")
+    if not keep.any():
+        raise ParameterError(
+            f"No frequency {'band' if y_axis == 'mel' else 'bin'} lies between "
+            f"fmin={fmin:g} and fmax={fmax:g} Hz"
+            + ("" if y_axis == "linear" else f" (a log axis starts at {LOG_FMIN_HZ:g} Hz)")
+            + "; widen the range."
+        )
+    S_db, freqs = S_db[keep], freqs[keep]
     top = float(np.max(S_db))
-    return heatmap_figure(
+    fig = heatmap_figure(
         S_db,
         x=_times(S_db.shape[1], sr=sr, hop_length=hop_length, start_s=start_s),
         y=freqs,
@@ -417,6 +508,10 @@ def spectrogram_figure(
         max_rows=max_rows,
         height=height,
     )
+    if y_axis != "linear":
+        lo, hi = _cell_edges(freqs)
+        _log_hz_axis(fig, "y", max(lo, _log_floor(fmin)), hi)
+    return fig
 
 
 def mfcc_figure(
