@@ -12,6 +12,7 @@ from mgc_core.datasets.gtzan import ENV_VAR, LAYOUTS, usable_ids
 from mgc_core.errors import MGCError
 from mgc_core.explore import maps as datamap
 from ui.input_panel import gtzan_dataset, md_escape, select_gtzan_clip
+from ui.similar import chosen_music_on_maps
 
 st.title("Dataset: GTZAN explorer")
 st.caption(
@@ -40,6 +41,7 @@ def _maps(titles: dict[str, tuple[str | None, str | None]], selected: str | None
         " – ".join(x for x in (c.get("artist"), titles.get(c["id"], (None, None))[1]) if x)
         for c in clips
     ]
+    music = chosen_music_on_maps()  # the music chosen in this session as a point, or None
     for col, (source, spec) in zip(st.columns(2), record["sources"].items(), strict=False):
         name = f"{source}_{method}"
         info = record["maps"][name]
@@ -53,7 +55,11 @@ def _maps(titles: dict[str, tuple[str | None, str | None]], selected: str | None
             highlight=selected, title=f"{spec['title']} ({spec['dimensions']} numbers per clip)",
             x_title=x_title, y_title=y_title,
         )
+        if music is not None:
+            music.add_to(fig, name)
         col.plotly_chart(fig, key=f"fig_map_{source}")
+    if music is not None:
+        st.caption(music.note(method))
     st.markdown(
         f"Each dot is one of the {len(clips)} clips {USABLE}; the clips left out as faulty are "
         "not drawn. Its numbers, the hand-made features on the left and the musicnn "

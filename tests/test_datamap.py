@@ -1,4 +1,5 @@
-"""Tests of mgc_core.explore.maps: 2-D clip maps on synthetic features, the record, the bundled file."""
+"""Tests of mgc_core.explore.maps: 2-D clip maps on synthetic features, the record, the array
+files, the bundled files."""
 
 from __future__ import annotations
 
@@ -173,7 +174,7 @@ def test_cli_map_uses_the_input_cache(record, monkeypatch, tmp_path, capsys):
     def fake_extract(tbl, *, models, cache_dir=None, progress=None):
         calls["models"], calls["cache_dir"] = list(models), cache_dir
         return {"knn": [rng.normal(size=(3, 91)) for _ in tbl.ids],
-                "transfer": [rng.normal(size=(3, 500)) for _ in tbl.ids]}
+                "transfer": [rng.normal(size=(3, 1411)) for _ in tbl.ids]}
 
     class FakeGTZAN:
         def __init__(self, root):
@@ -191,7 +192,47 @@ def test_cli_map_uses_the_input_cache(record, monkeypatch, tmp_path, capsys):
     assert status == 0, capsys.readouterr().err
     assert calls == {"root": "/some/gtzan", "models": ["knn", "transfer"], "cache_dir": "C"}
     assert len(datamap.read_map(assets_dir=out)["clips"]) == 12
-    assert "explained variance" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "explained variance" in printed
+    # the clips' and segments' vectors are written and recorded with the map, same command
+    files = assets.read_manifest(out / "manifest.json")["files"]
+    for name in (datamap.MAP_FILE, "maps/gtzan_clips.npz", "maps/gtzan_segments.npz"):
+        assert files[name]["command"] == f"{datamap.MAP_COMMAND} --out {out}"
+        assert f"wrote {out / name}" in printed
+    assert len(datamap.read_arrays("maps/gtzan_clips.npz", assets_dir=out)["ids"]) == 12
+
+
+# --------------------------------------------------------------------------- array files
+
+
+def test_array_files_round_trip_without_pickle_and_refuse_tampering(record, tmp_path):
+    root = tmp_path / "assets"
+    root.mkdir()
+    arrays = {"maps/extra.npz": {"ids": np.array(["a.00001", "b.00002"]),
+                                 "x": np.arange(6, dtype=np.float16).reshape(2, 3)}}
+    datamap.write_map(record, assets_dir=root, arrays=arrays)
+    back = datamap.read_arrays("maps/extra.npz", assets_dir=root)
+    assert list(back["ids"]) == ["a.00001", "b.00002"] and back["x"].dtype == np.float16
+    assert not back["x"].flags.writeable
+    with np.load(root / "maps/extra.npz", allow_pickle=False) as data:  # plain npz, no pickle
+        assert sorted(data.files) == ["ids", "x"]
+    path = root / "maps/extra.npz"
+    path.write_bytes(path.read_bytes()[:-1])
+    with pytest.raises(AssetError, match="altered.*python -m mgc_core map"):
+        datamap.read_arrays("maps/extra.npz", assets_dir=root)
+    with pytest.raises(AssetError, match="missing"):
+        datamap.read_arrays("maps/none.npz", assets_dir=root)
+
+
+@pytest.mark.parametrize(("name", "arrays", "match"), [
+    ("maps/x.npz", {"o": np.array([{"a": 1}], dtype=object)}, "without pickle"),
+    ("models/x.npz", {"x": np.zeros(2)}, "maps/"),
+    ("maps/x.pkl", {"x": np.zeros(2)}, ".npz"),
+])
+def test_array_files_refuse_what_needs_pickle_or_lives_elsewhere(record, tmp_path, name, arrays,
+                                                                 match):
+    with pytest.raises(ParameterError, match=match):
+        datamap.write_map(record, assets_dir=tmp_path, arrays={name: arrays})
 
 
 # --------------------------------------------------------------------------- bundled file
@@ -211,3 +252,7 @@ def test_bundled_map_verifies_and_holds_every_usable_clip():
     assert counts == record["data"]["clips_per_genre"]
     entry = assets.read_manifest()["files"][datamap.MAP_FILE]
     assert entry["command"] == datamap.MAP_COMMAND
+    for name in ("maps/gtzan_clips.npz", "maps/gtzan_segments.npz"):  # built with it
+        other = assets.read_manifest()["files"][name]
+        assert other["command"] == entry["command"] and other["data"] == entry["data"]
+    assert sum(p.stat().st_size for p in assets.BUNDLED_DIR.rglob("*") if p.is_file()) <= 30e6

@@ -14,7 +14,11 @@ Where two genres' points mix, the models that read those inputs tend to confuse
 them. The map is computed once by ``python -m mgc_core map --gtzan DIR`` (which
 reuses the on-disk cache of :func:`mgc_core.training.inputs.extract_inputs`, so no network
 runs when the cache is warm) and bundled as ``assets/maps/gtzan_map.json``, recorded
-in ``assets/manifest.json``. The app only reads it (:func:`read_map`).
+in ``assets/manifest.json``. The app only reads it (:func:`read_map`). The same command
+stores, beside it and through :func:`write_map`, the arrays that place a new song on the
+maps and find its nearest clips (:mod:`mgc_core.explore.similar`) and the per-segment
+numbers of the Lab (:mod:`mgc_core.explore.lab`), as ``.npz`` files read without pickle
+(:func:`read_arrays`).
 
 Example
 -------
@@ -28,8 +32,10 @@ Example
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -54,6 +60,7 @@ __all__ = [
     "write_map",
     "read_map",
     "map_coordinates",
+    "read_arrays",
 ]
 
 #: The bundled map, relative to the assets folder.
@@ -292,7 +299,7 @@ def build_map(
             maps[name] = {"source": source, "method": method, **info}
     artists = artists or {}
     clips = []
-    for i, (track_id, genre) in enumerate(zip(table.ids, table.genres)):
+    for i, (track_id, genre) in enumerate(zip(table.ids, table.genres, strict=True)):
         artist = artists.get(track_id)
         if isinstance(artist, tuple | list):
             artist = artist[0] if artist else None
@@ -333,6 +340,7 @@ def write_map(
     *,
     assets_dir: str | os.PathLike | None = None,
     command: str = MAP_COMMAND,
+    arrays: Mapping[str, Mapping[str, np.ndarray]] | None = None,
 ) -> Path:
     """Write ``record`` to ``<assets_dir>/maps/gtzan_map.json`` and record it in the manifest.
 
@@ -344,11 +352,18 @@ def write_map(
         The assets folder (holding ``manifest.json``); defaults to the repository's.
     command : str
         The command stored in the manifest as the way to rebuild the file.
+    arrays : mapping, optional
+        More files built from the same clips, by name relative to the assets folder
+        (``"maps/<name>.npz"``) -> the arrays to store in it (numbers and fixed-width
+        strings only: :func:`read_arrays` loads them without pickle). Written and
+        recorded with the map, under the same command: the per-clip vectors of
+        :mod:`mgc_core.explore.similar` and the per-segment ones of
+        :mod:`mgc_core.explore.lab`.
 
     Returns
     -------
     Path
-        The file written.
+        The map file written.
     """
     from mgc_core import assets
 
@@ -356,12 +371,71 @@ def write_map(
                   error=ParameterError)
     root = _root(assets_dir)
     path = root / MAP_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(_dumps(record), encoding="utf-8")
-    tmp.replace(path)
-    assets.record([path], command=command, data=dict(record.get("data", {})), root=root)
+    written = []
+    for name, content in {MAP_FILE: _dumps(record).encode("utf-8"),
+                          **{n: _npz_bytes(n, a) for n, a in (arrays or {}).items()}}.items():
+        target = root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(content)
+        tmp.replace(target)
+        written.append(target)
+    assets.record(written, command=command, data=dict(record.get("data", {})), root=root)
     return path
+
+
+def _npz_bytes(name: str, arrays: Mapping[str, np.ndarray]) -> bytes:
+    """``arrays`` as the bytes of a compressed ``.npz``, refusing what would need pickle."""
+    if not name.startswith("maps/") or not name.endswith(".npz"):
+        raise ParameterError(f"Array files live in maps/ and end in .npz; got {name!r}.")
+    plain = {}
+    for key, value in arrays.items():
+        value = np.asarray(value)
+        if value.dtype.kind not in "biufU":
+            raise ParameterError(
+                f"{name}: {key!r} has dtype {value.dtype}; store numbers or fixed-width "
+                "strings only, so the file loads without pickle."
+            )
+        plain[key] = value
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **plain)
+    return buffer.getvalue()
+
+
+def read_arrays(name: str, *, assets_dir: str | os.PathLike | None = None) -> dict[str, np.ndarray]:
+    """Read an array file written by :func:`write_map`, after checking it against the manifest.
+
+    Parameters
+    ----------
+    name : str
+        Relative to the assets folder, e.g. ``"maps/gtzan_clips.npz"``.
+    assets_dir : path-like, optional
+        The assets folder; defaults to the repository's.
+
+    Returns
+    -------
+    dict of str to np.ndarray
+        Read-only arrays, loaded without pickle from the very bytes checked.
+
+    Raises
+    ------
+    AssetError
+        If the file is missing, unlisted, altered or unreadable; the message names the
+        command that rebuilds it.
+    """
+    from mgc_core import assets
+
+    root = _root(assets_dir)
+    content = assets.read_verified(root / name, root=root)
+    try:
+        with np.load(io.BytesIO(content), allow_pickle=False) as data:
+            out = {key: np.array(data[key]) for key in data.files}
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as err:
+        raise AssetError(f"assets/{name} is unreadable ({err}); rebuild it with "
+                         f"`{MAP_COMMAND}`.") from err
+    for value in out.values():
+        value.flags.writeable = False
+    return out
 
 
 def _check_record(
