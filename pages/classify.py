@@ -33,6 +33,7 @@ from ui.results import (
     result_json,
     run_classify,
 )
+from ui.similar import sounds_like
 
 N_MODELS = in_words(len(MODEL_NAMES))
 #: Models that learned nothing from GTZAN (zero-shot), by name.
@@ -316,6 +317,7 @@ def _segments(result, audio, is_music: bool) -> None:  # noqa: ANN001
 
 
 _segments(result, audio, is_music)
+sounds_like(audio, clip_id=selection.gtzan_id)
 
 # ------------------------------------------------------------------ downloads
 left, right = st.columns(2)
