@@ -23,6 +23,7 @@ from ui.evaluations import (
     stored_evaluation_errors,
 )
 from ui.input_panel import input_panel
+from ui.playhead import playhead
 from ui.results import (
     cached_result,
     cnn_occlusion,
@@ -189,6 +190,10 @@ if is_music:
 else:
     st.warning(result.content.statement, icon=":material/hearing_disabled:")
 _audioset_view(result)
+st.subheader("Listen along")
+st.caption("Press play: the line follows the music across the waveform, the spectrogram and "
+           "the ensemble's genres over time. Click anywhere to play from that moment.")
+playhead(audio, result, key="playhead_classify")
 for message in stored_evaluation_errors():  # altered files: say so, don't just drop them
     st.error(message)
 scores = {name: stored_balanced_accuracy(name) for name in (*result.models, ENSEMBLE)}
