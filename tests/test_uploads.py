@@ -361,7 +361,7 @@ def _unexpected(writes: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """The writes that are not numba's cache of compiled librosa kernels.
 
     numba (librosa) stores what it compiles under ``NUMBA_CACHE_DIR`` (set by
-    ``mgc_core._env``) the first time a kernel runs, whatever the audio's name.
+    ``mgc_core``) the first time a kernel runs, whatever the audio's name.
     """
     cache = os.environ.get("NUMBA_CACHE_DIR")
     allowed = [Path(cache).resolve()] if cache else []

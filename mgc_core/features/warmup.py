@@ -30,7 +30,7 @@ def warm_up() -> None:
 
     librosa's numba kernels are compiled on first use (about 17 s on a cold
     cache). Calling this at set-up time with ``NUMBA_CACHE_DIR`` set (see
-    :mod:`mgc_core._env`) writes them to the on-disk cache, so later processes
+    :mod:`mgc_core`) writes them to the on-disk cache, so later processes
     start fast. Used by ``python -m mgc_core warmup``.
 
     Examples
