@@ -22,6 +22,7 @@ from ui.evaluations import (
     stored_clip_predictions,
     stored_evaluation_errors,
 )
+from ui.flips import what_flips_section
 from ui.input_panel import input_panel
 from ui.playhead import playhead
 from ui.results import (
@@ -323,6 +324,7 @@ def _segments(result, audio, is_music: bool) -> None:  # noqa: ANN001
 
 _segments(result, audio, is_music)
 sounds_like(audio, clip_id=selection.gtzan_id)
+what_flips_section(audio, result)
 
 # ------------------------------------------------------------------ downloads
 left, right = st.columns(2)
