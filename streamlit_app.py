@@ -33,6 +33,7 @@ pages = [
     st.Page("pages/models.py", title="Models", icon=":material/leaderboard:",
             url_path="evaluation"),
     st.Page("pages/dataset.py", title="Dataset", icon=":material/dataset:", url_path="explore"),
+    st.Page("pages/lab.py", title="Lab", icon=":material/science:", url_path="train"),
     st.Page("pages/about.py", title="About", icon=":material/info:", url_path="info"),
 ]
-st.navigation(pages).run()
+st.navigation(pages, position="top").run()  # in the header; a narrow screen: a sidebar menu

@@ -30,8 +30,13 @@ def _demo_song(path: Path, sr: int = 22050) -> Path:
     return path
 
 
+#: The page navigation: a bar in the header on a wide screen, the sidebar's menu on a
+#: narrow one.
+_NAV = '[data-testid="stTopNav"], [data-testid="stSidebarNav"]'
+
+
 def _open(page, title: str) -> None:
-    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title).click()
+    page.locator(_NAV).get_by_role("link", name=title).click()
     page.wait_for_timeout(500)
     wait_for_app(page)
 

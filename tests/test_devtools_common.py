@@ -126,7 +126,7 @@ def test_work_uses_the_settings_and_the_window(clip):
 
 @pytest.mark.slow
 def test_the_page_computes_the_same_with_the_same_defaults():
-    """The Audio features page's sidebar defaults and its MFCCs equal the tools' ones.
+    """The Audio features page's default settings and its MFCCs equal the tools' ones.
 
     The page runs alone, not inside streamlit_app.py, so that the app's background
     warm-up thread does not import TensorFlow while a later test does."""
@@ -143,8 +143,9 @@ def test_the_page_computes_the_same_with_the_same_defaults():
     assert not at.exception, at.exception
     audio = at.session_state["selection"].audio
     s = PageSettings().resolve(duration=audio.duration, sr=audio.sr)
-    n_fft, hop = (w.value for w in at.sidebar.select_slider)
-    (fmin, fmax), n_mels, n_mfcc = (w.value for w in at.sidebar.slider)
+    n_fft, hop = (at.select_slider(key=k).value for k in ("fx_n_fft", "fx_hop"))
+    (fmin, fmax), n_mels, n_mfcc = (at.slider(key=k).value
+                                    for k in ("freq_range", "fx_n_mels", "fx_n_mfcc"))
     assert (n_fft, hop, fmin, fmax, n_mels, n_mfcc) == (
         s.n_fft, s.hop_length, s.fmin, s.fmax, s.n_mels, s.n_mfcc)
     assert at.slider(key=f"window_{audio.key}").value == (s.start_s, s.end_s)

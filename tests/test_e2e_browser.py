@@ -24,6 +24,10 @@ if shutil.which("chromium") is None:  # `make test` installs it; a bare pytest m
 from browser import chromium, running_app, wait_for_app  # noqa: E402
 from test_offline_browser import leaves_the_machine  # noqa: E402
 
+#: The page navigation: a bar in the header on a wide screen (st.navigation's
+#: position="top"), the sidebar's menu on a narrow one.
+NAV = '[data-testid="stTopNav"], [data-testid="stSidebarNav"]'
+
 
 def _tone(path, freq, seconds, sr=44100):
     t = np.arange(int(sr * seconds)) / sr
@@ -59,7 +63,7 @@ def test_upload_and_record_in_a_real_browser(tmp_path):
         page.on("websocket", lambda ws: requests.append(ws.url))
         page.goto(url)
         wait_for_app(page)
-        nav = page.locator('[data-testid="stSidebarNav"]')
+        nav = page.locator(NAV)
         nav.get_by_role("link", name="Audio features").click()
         page.get_by_role("heading", name="Audio features").wait_for(timeout=60_000)
         wait_for_app(page)

@@ -269,3 +269,190 @@ def test_classroom_readability():
     tempo = at.metric[0]
     assert tempo.value == "no beat found"
     assert figures(at)["fig_beats"]["layout"]["title"]["text"] == "Beats (no beat found)"
+
+
+# --------------------------------------------------------------------------- state and links
+# The settings live in the page (not the sidebar, which covers a phone's screen), outlive a
+# visit to another page, and are written in the URL so that a reload or a shared link opens
+# the same view; the music comes back after a reload from the server's kept music.
+
+
+def _sine(at) -> None:
+    at.selectbox(key="input_signal").set_value("sine")
+    at.button(key="input_signal_go").click()
+    at.run()
+    assert not at.exception, at.exception
+
+
+def _window_key(at) -> str:
+    return next(s.key for s in at.slider if s.key and s.key.startswith("window_"))
+
+
+def _settings(at) -> dict:
+    return {
+        "n_fft": at.select_slider(key="fx_n_fft").value,
+        "hop": at.select_slider(key="fx_hop").value,
+        "freq_range": at.slider(key="freq_range").value,
+        "n_mels": at.slider(key="fx_n_mels").value,
+        "n_mfcc": at.slider(key="fx_n_mfcc").value,
+        "window": at.slider(key=_window_key(at)).value,
+        "tab": at.session_state["feature_tab"],
+    }
+
+
+def _opened_from_link(params: dict[str, str]):
+    """A new session (a reload, or a shared link) opening the page with these parameters."""
+    from _apptest import APP, TIMEOUT
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()  # the app's default page, with no parameters (as a link to /features skips)
+    at.query_params.update(params)
+    at.switch_page(f"pages/{PAGE}.py").run()
+    return at
+
+
+def test_the_settings_are_in_the_page_not_the_sidebar():
+    at = app_on(PAGE)
+    _sine(at)
+    assert not at.sidebar.slider and not at.sidebar.select_slider
+    assert at.select_slider(key="fx_n_fft").value == 2048
+    assert "Analysis settings" in [e.label for e in at.expander]
+
+
+def test_settings_window_and_tab_survive_a_visit_to_another_page():
+    at = app_on(PAGE)
+    _sine(at)
+    at.select_slider(key="fx_n_fft").set_value(4096).run()
+    at.select_slider(key="fx_hop").set_value(1024).run()
+    at.slider(key="freq_range").set_value((100.0, 8000.0)).run()
+    at.slider(key="fx_n_mels").set_value(64).run()
+    at.slider(key="fx_n_mfcc").set_value(13).run()
+    at.slider(key=_window_key(at)).set_value((1.0, 5.0)).run()
+    _open(at, "Spectrogram")
+    at.segmented_control(key="spec_axis").set_value("mel").run()
+    _open(at, "MFCC")
+    at.toggle(key="mfcc_deltas").set_value(True).run()
+    chosen = _settings(at)
+    assert chosen == {"n_fft": 4096, "hop": 1024, "freq_range": (100.0, 8000.0),
+                      "n_mels": 64, "n_mfcc": 13, "window": (1.0, 5.0), "tab": "MFCC"}
+
+    at.switch_page("pages/about.py").run()
+    assert not at.exception
+    at.switch_page(f"pages/{PAGE}.py").run()
+    assert not at.exception, at.exception
+    assert _settings(at) == chosen
+    assert at.toggle(key="mfcc_deltas").value is True
+    assert "fig_mfcc" in figures(at)  # the MFCC tab is open again, and computed
+    assert np.asarray(figures(at)["fig_mfcc"]["data"][0]["z"]).shape[0] == 3 * 13
+    _open(at, "Spectrogram")
+    assert at.segmented_control(key="spec_axis").value == "mel"
+
+
+def test_changing_n_fft_keeps_the_hop_length_when_it_still_fits():
+    at = app_on(PAGE)
+    _sine(at)
+    at.select_slider(key="fx_hop").set_value(256).run()
+    for n_fft in (4096, 512, 8192, 256):
+        at.select_slider(key="fx_n_fft").set_value(n_fft).run()
+        assert at.select_slider(key="fx_hop").value == 256, n_fft
+    assert not [m for m in messages(at, "info") if "Hop length" in m]
+
+
+def test_when_the_hop_length_must_change_the_page_says_so():
+    at = app_on(PAGE)
+    _sine(at)
+    at.select_slider(key="fx_n_fft").set_value(8192).run()
+    at.select_slider(key="fx_hop").set_value(4096).run()
+    at.select_slider(key="fx_n_fft").set_value(1024).run()
+    assert at.select_slider(key="fx_hop").value == 512
+    said = [m for m in messages(at, "info") if "Hop length" in m]
+    assert said == ["Hop length changed from 4096 to 512 (half the FFT size): it cannot be "
+                    "longer than the FFT size of 1024."]
+    at.run()  # said once, when it happened
+    assert not [m for m in messages(at, "info") if "Hop length" in m]
+    assert at.select_slider(key="fx_hop").value == 512
+
+
+def test_mel_bands_that_no_longer_fit_are_lowered_and_the_page_says_so():
+    at = app_on(PAGE)
+    _sine(at)
+    at.slider(key="fx_n_mels").set_value(60).run()
+    at.select_slider(key="fx_n_fft").set_value(512).run()  # still fits: kept
+    assert at.slider(key="fx_n_mels").value == 60
+    at.select_slider(key="fx_n_fft").set_value(2048).run()
+    at.slider(key="fx_n_mels").set_value(200).run()
+    at.select_slider(key="fx_n_fft").set_value(256).run()
+    cap = at.slider(key="fx_n_mels").proto.max
+    assert at.slider(key="fx_n_mels").value == cap < 200
+    assert any(f"Mel bands changed from 200 to {cap:g}" in m for m in messages(at, "info"))
+
+
+def test_the_url_holds_what_differs_from_the_defaults():
+    at = app_on(PAGE)
+    _sine(at)
+    assert set(at.query_params) == {"music"}  # the defaults make a plain URL
+    at.select_slider(key="fx_n_fft").set_value(4096).run()
+    at.slider(key=_window_key(at)).set_value((1.5, 6.0)).run()
+    _open(at, "MFCC")
+    params = dict(at.query_params)
+    assert params.pop("music")
+    assert params == {"n_fft": "4096", "start": "1.5", "end": "6", "tab": "mfcc"}
+
+
+def test_a_link_opens_the_same_music_and_view_in_a_new_session():
+    first = app_on(PAGE)
+    _sine(first)
+    music = first.query_params["music"]
+    at = _opened_from_link({"music": music, "n_fft": "4096", "hop": "1024", "start": "1",
+                            "end": "5", "tab": "mfcc", "mels": "40", "mfcc": "13",
+                            "fmin": "100", "fmax": "8000", "axis": "mel"})
+    assert not at.exception, at.exception
+    assert not messages(at, "warning")
+    assert at.session_state["selection"].label == "Sine 440 Hz"
+    assert _settings(at) == {"n_fft": 4096, "hop": 1024, "freq_range": (100.0, 8000.0),
+                             "n_mels": 40, "n_mfcc": 13, "window": (1.0, 5.0), "tab": "MFCC"}
+    assert "fig_mfcc" in figures(at)
+    _open(at, "Spectrogram")
+    assert at.segmented_control(key="spec_axis").value == "mel"
+    assert at.query_params["music"] == music and at.query_params["n_fft"] == "4096"
+
+
+def test_bad_link_values_are_named_and_their_defaults_used():
+    at = _opened_from_link({"n_fft": "3000", "hop": "abc", "tab": "nope", "start": "5",
+                            "end": "2", "fmin": "-3", "mfcc": "99", "mels": "1e9",
+                            "axis": "<b>x</b>", "music": "not-a-key"})
+    assert not at.exception, at.exception
+    warnings = messages(at, "warning")
+    for name in ("n_fft", "hop", "tab", "start", "fmin", "mfcc", "mels", "axis"):
+        assert any(f"The link asks for {name}=" in w for w in warnings), (name, warnings)
+    assert any("`<b>x</b>`" in w for w in warnings)  # shown as code, never as markup
+    assert any("no longer kept" in m for m in messages(at, "info"))
+    _sine(at)  # the page works, with the defaults
+    assert _settings(at) == {"n_fft": 2048, "hop": 512, "freq_range": (0.0, 11025.0),
+                             "n_mels": 128, "n_mfcc": 20, "window": (0.0, 8.0),
+                             "tab": "Spectrum"}
+    assert set(at.query_params) == {"music"}
+    assert not messages(at, "warning")  # said once, when the link was opened
+
+
+def test_a_link_whose_window_is_past_the_end_of_the_music_says_so():
+    first = app_on(PAGE)
+    _sine(first)  # 8 s
+    at = _opened_from_link({"music": first.query_params["music"], "start": "10", "end": "20"})
+    assert not at.exception, at.exception
+    assert any("after the end of this music" in w for w in messages(at, "warning"))
+    assert at.slider(key=_window_key(at)).value == (0.0, 8.0)
+
+
+def test_a_reload_brings_the_upload_back():
+    first = app_on(PAGE)
+    first.file_uploader(key="input_upload").set_value(
+        ("tone.wav", _wav_bytes(1000.0), "audio/wav"))
+    first.run()
+    music = first.query_params["music"]
+    assert len(music) == 32 and music != first.session_state["selection"].audio.key
+    at = _opened_from_link({"music": music})
+    assert not at.exception, at.exception
+    assert any("tone.wav" in md.value for md in at.markdown)
+    assert abs(_spectrum_peak_hz(at) - 1000.0) < 11.0

@@ -5,6 +5,12 @@ Four sources (upload, microphone, a GTZAN clip, a built-in signal) end in one
 persists across pages. Decoding is cached by the file's bytes, never by a path.
 Errors are shown with ``st.error`` and the previous selection is kept.
 
+A reload starts a new session: so that it keeps the music, the last few selections of
+the server are also kept in memory (:data:`KEPT_MUSIC` of them, at most
+:data:`KEPT_MUSIC_MB` MB, in a :class:`ui.state.KeptStore`) and the page's URL names
+the current one (``?music=<key>``, a key that cannot be guessed). A reload, or the
+link opened on the same server, brings it back while it is kept.
+
 An uploaded file's name is only a label (shortened and cleaned by
 :func:`mgc_core.audio.uploads.display_name`, escaped for Markdown) and a hint for the
 player's MIME type; it is never used as a path, and nothing is written to disk.
@@ -28,10 +34,12 @@ from mgc_core.audio.uploads import (
     plain_message,
 )
 from mgc_core.errors import AudioError, MGCError
+from ui.state import KeptStore, update_query_params
 
 __all__ = [
     "Selection", "input_panel", "current_selection", "MAX_SECONDS", "load_bytes",
-    "gtzan_dataset", "select_gtzan_clip", "md_escape", "upload_limit_mb",
+    "gtzan_dataset", "select_gtzan_clip", "md_escape", "upload_limit_mb", "music_link_key",
+    "MUSIC_PARAM", "KEPT_MUSIC", "KEPT_MUSIC_MB",
 ]
 
 #: Longest stretch of a file that is analysed (longer files are cut, with a warning).
@@ -40,6 +48,11 @@ MAX_SECONDS = 600
 ANALYSIS_SR = 22050
 _STATE = "selection"
 _ERROR = "selection_error"
+#: The URL query parameter that names the music chosen (a key of the kept music).
+MUSIC_PARAM = "music"
+#: The server keeps this many of the last selections, and at most this many MB of them.
+KEPT_MUSIC = 8
+KEPT_MUSIC_MB = 256
 
 
 @dataclass(frozen=True)
@@ -107,9 +120,39 @@ def current_selection() -> Selection | None:
     return st.session_state.get(_STATE)
 
 
+@st.cache_resource(show_spinner=False)
+def _kept_music() -> KeptStore:
+    """The server's store of the last selections (one per process, shared by sessions)."""
+    return KeptStore(max_items=KEPT_MUSIC, max_bytes=KEPT_MUSIC_MB * 2**20)
+
+
+def music_link_key(selection: Selection) -> str:
+    """The key that names ``selection`` in the URL (``?music=``) while the server keeps it."""
+    return _kept_music().key_for(f"{selection.audio.key}/{selection.source}/{selection.label}")
+
+
 def _set(selection: Selection) -> None:
     st.session_state[_STATE] = selection
     st.session_state[_ERROR] = None
+    _kept_music().put(music_link_key(selection), selection,
+                      nbytes=selection.audio.samples.nbytes + len(selection.playable))
+
+
+def _restore_from_link() -> None:
+    """With no music chosen in this session, bring back the music the URL names."""
+    key = st.query_params.get(MUSIC_PARAM)
+    if key is None or current_selection() is not None:
+        return
+    selection = _kept_music().get(key) if KeptStore.is_key(key) else None
+    if selection is None:
+        update_query_params({MUSIC_PARAM: None})
+        st.info(
+            "The music this link named is no longer kept on the server (it keeps only the "
+            f"last {KEPT_MUSIC} pieces chosen, in memory, until it restarts). Choose it "
+            "again below."
+        )
+        return
+    st.session_state[_STATE] = selection
 
 
 def _fail(message: str) -> None:
@@ -168,7 +211,9 @@ def _upload_tab() -> None:
     )
     st.caption(
         f"Any common audio format (or a video's sound track), up to {limit} MB. "
-        "Uploads stay in memory for this session only; nothing is stored."
+        "Uploads stay in the server's memory, never on disk: the last few pieces chosen are "
+        "kept a while, so that reloading the page (or its link, on this server) brings "
+        "them back."
     )
 
 
@@ -301,6 +346,7 @@ def input_panel() -> Selection | None:
     """
     st.session_state.setdefault(_STATE, None)
     st.session_state.setdefault(_ERROR, None)
+    _restore_from_link()
     selection = current_selection()
     # Nothing chosen: the panel is a plain bordered box, always open. Something chosen: it
     # folds into an expander. (An expander's "expanded" is only its first state, which the
@@ -326,5 +372,6 @@ def input_panel() -> Selection | None:
         st.error(st.session_state[_ERROR])
     selection = current_selection()
     if selection is not None:
+        update_query_params({MUSIC_PARAM: music_link_key(selection)})
         _summary(selection)
     return selection

@@ -18,6 +18,12 @@ __all__ = [
     "occlusion_figure",
 ]
 
+#: Room above the plot for the chart's toolbar (plotly's mode bar, about 25 px, and the
+#: app's own buttons, drawn over a figure's top right corner when it is hovered or
+#: tapped): the titles sit below it, just above the plot, not under it on a narrow screen.
+_TOOLBAR_ROOM = 30
+_TITLE_BELOW_TOOLBAR = {"yref": "paper", "y": 1.0, "yanchor": "bottom", "pad": {"b": 8}}
+
 
 # --------------------------------------------------------------------------- genre results
 
@@ -61,7 +67,7 @@ def timeline_figure(
     *,
     title: str = "",
     selected: int | None = None,
-    height: int = 260,
+    height: int = 260 + _TOOLBAR_ROOM,
 ) -> go.Figure:
     """A genre timeline: probability of every genre (rows) in every segment (columns).
 
@@ -99,6 +105,8 @@ def timeline_figure(
         t0, t1 = times[selected]
         fig.add_vrect(x0=t0, x1=t1, line_width=2, line_color="#CC6677", fillcolor="rgba(0,0,0,0)")
     _layout(fig, title=title, x_title="Time (s)", y_title="", height=height)
+    fig.update_layout(margin={**_MARGIN, "t": _MARGIN["t"] + _TOOLBAR_ROOM},
+                      title=_TITLE_BELOW_TOOLBAR)
     fig.update_yaxes(autorange="reversed")
     return fig
 
@@ -144,7 +152,7 @@ def occlusion_figure(
     fmin: float = 0.0,
     fmax: float | None = None,
     title: str = "",
-    height: int = 560,
+    height: int = 560 + _TOOLBAR_ROOM,
 ) -> go.Figure:
     """A log-mel segment above its occlusion map, on shared time and mel-band axes.
 
@@ -222,6 +230,9 @@ def occlusion_figure(
     fig.update_yaxes(title_text="Frequency (Hz)", tickmode="array", tickvals=tickvals,
                      ticktext=ticktext, range=[0.5, L.shape[1] + 0.5])
     fig.update_xaxes(title_text="Time (s)", row=2, col=1)
+    # The subplot titles sit just above their plots: the room above the first keeps its
+    # title clear of the toolbar.
     fig.update_layout(title={"text": title, "x": 0.01, "xanchor": "left"},
-                      template="plotly_white", height=height, margin=_MARGIN)
+                      template="plotly_white", height=height,
+                      margin={**_MARGIN, "t": _MARGIN["t"] + _TOOLBAR_ROOM})
     return fig
