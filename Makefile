@@ -29,10 +29,12 @@ $(VENV)/.installed: requirements.txt constraints.txt
 	$(BIN)/python -m mgc_core warmup
 	touch $@
 
-# Test tools, and the musicnn wheel for its pretrained checkpoint only (its own
-# code is never imported: its metadata pins numpy<1.17, hence --no-deps).
-$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+# Test tools, mgc itself (editable: the `mgc` command, and the Ray extra that
+# `classify --engine ray` needs), and the musicnn wheel for its pretrained checkpoint only
+# (its own code is never imported: its metadata pins numpy<1.17, hence --no-deps).
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -c constraints.txt
+	$(BIN)/python -m pip install --quiet -e ".[ray]" -c constraints.txt
 	$(BIN)/python -m pip install --quiet --no-deps musicnn==0.1.0
 	touch $@
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mgc_core.errors import AssetError, MGCError
+from mgc_core.errors import AssetError, MGCError, ParameterError
 from mgc_core.models.registry import ENSEMBLE, RESULT_NAMES
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -279,8 +279,17 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _cmd_classify(args: argparse.Namespace) -> int:
-    """Classify audio files with the bundled models (loaded once for all the files)."""
+    """Classify audio files with the bundled models (loaded once for all the files).
+
+    With ``--out`` (or ``--undo-tags``): a library run into a results file (mgc_core.batch).
+    """
     import json
+
+    if args.out is not None or args.undo_tags is not None:
+        return _classify_library(args)
+    if not args.files or args.recursive or args.write_tags or args.engine != "local":
+        raise ParameterError("give audio files, or add --out results.csv|.jsonl for "
+                             "folders, --recursive, --write-tags and --engine ray.")
 
     from mgc_core.analysis.classify import classify, load_models
     from mgc_core.analysis.rows import to_json_dict
@@ -308,6 +317,49 @@ def _cmd_classify(args: argparse.Namespace) -> int:
     return 2 if failed else 0
 
 
+def _classify_library(args: argparse.Namespace) -> int:
+    """``classify PATH... --out FILE``: every audio file into a resumable results file."""
+    from mgc_core.batch import report
+    from mgc_core.batch.engine import run_batch
+
+    if args.undo_tags is not None:
+        from mgc_core.batch.tags import undo_tags
+
+        outcomes = undo_tags(args.undo_tags, dry_run=args.dry_run)
+        print("\n".join(report.undo_lines(outcomes)))
+        return 2 if any(o.status == "error" for o in outcomes) else 0
+    if not args.files:
+        raise ParameterError("give the files or folders to classify (PATH...).")
+    meter, failures, tty = report.RateMeter(), [], sys.stderr.isatty()
+    shown = [0.0]
+
+    def progress(p) -> None:  # noqa: ANN001 - mgc_core.batch.engine.Progress
+        if p.row is not None and p.row["error"]:
+            failures.append((p.file, p.row["error"]))
+        if args.dry_run and p.tag.startswith("would"):
+            print(report.printable(f"{p.file}: {p.tag}"))
+        if p.done == p.total or time.monotonic() - shown[0] > (0.2 if tty else 10.0):
+            shown[0] = time.monotonic()
+            sys.stderr.write(("\r" if tty else "") + meter.line(p) + ("" if tty else "\n"))
+            sys.stderr.flush()
+
+    try:
+        summary = run_batch(args.files, out=args.out, recursive=args.recursive,
+                            models=args.models, engine=args.engine, address=args.address,
+                            workers=args.workers, inflight=args.inflight,
+                            write_tags=args.write_tags,
+                            dry_run=args.dry_run, progress=progress)
+    except KeyboardInterrupt:
+        sys.stderr.write(f"\ninterrupted: the rows so far are in {args.out}; run the same "
+                         "command again to go on where it stopped.\n")
+        return 130
+    finally:
+        if tty and shown[0]:
+            sys.stderr.write("\n")
+    print("\n".join(report.summary_lines(summary, failures=failures)))
+    return summary.exit_status
+
+
 def _print_result(result, *, file: str) -> None:  # noqa: ANN001 - classify.Result
     """Each model's and the ensemble's three most probable genres (and the model's time)."""
     from mgc_core.analysis.rows import top_rows
@@ -324,9 +376,10 @@ def _print_result(result, *, file: str) -> None:  # noqa: ANN001 - classify.Resu
 
 
 def _cmd_map(args: argparse.Namespace) -> int:
-    """Compute the 2-D maps of the usable GTZAN clips and bundle assets/maps/gtzan_map.json."""
+    """Compute the 2-D maps of the usable GTZAN clips and their stored vectors (assets/maps)."""
     from mgc_core.datasets import GTZAN
     from mgc_core.datasets.clips import clip_table
+    from mgc_core.explore import lab, similar
     from mgc_core.explore import maps as datamap
     from mgc_core.training.inputs import extract_inputs
 
@@ -342,8 +395,10 @@ def _cmd_map(args: argparse.Namespace) -> int:
         bar.close()
     extracted = time.perf_counter()
     record = datamap.build_map(table, inputs, artists=dataset.artist_index(), seed=args.seed)
+    arrays = {similar.CLIPS_FILE: similar.build_clip_store(table, inputs, record),
+              lab.SEGMENTS_FILE: lab.build_segment_store(table, inputs, seed=args.seed)}
     path = datamap.write_map(
-        record, assets_dir=args.out,
+        record, assets_dir=args.out, arrays=arrays,
         command=_command_line("map", args, defaults={"out": None, "seed": 0}),
     )
     print(f"mapped {len(table)} clips ({table.excluded} excluded as faulty)")
@@ -351,11 +406,42 @@ def _cmd_map(args: argparse.Namespace) -> int:
         detail = ("explained variance " + " + ".join(f"{v:.1%}" for v in info["explained_variance"])
                   if "explained_variance" in info else f"perplexity {info['perplexity']:g}")
         print(f"  {name:<16} {detail}")
-    print(f"wrote {path} ({path.stat().st_size / 1e3:.0f} kB)")
+    for written in (path, *(path.parent.parent / name for name in arrays)):
+        print(f"wrote {written} ({written.stat().st_size / 1e3:.0f} kB)")
     _print_timings({"inputs (cached)": extracted - start,
                     "projections": time.perf_counter() - extracted},
                    time.perf_counter() - start)
     return 0
+
+
+def _cmd_similar(args: argparse.Namespace) -> int:
+    """The nearest GTZAN clips of each file in each model's feature space."""
+    import json
+
+    from mgc_core.analysis.classify import load_models
+    from mgc_core.audio import load_audio
+    from mgc_core.explore import similar as sim
+    from mgc_core.models.frontend import SR
+
+    store, models = sim.read_clip_store(), load_models(["transfer"])  # once, for every file
+    if not 1 <= args.k <= len(store):
+        raise ParameterError(f"--k must be from 1 to {len(store)}; got {args.k}.")
+    found, failed = [], False
+    for file in args.files:
+        try:
+            result = sim.similar(load_audio(file, sr=SR), k=args.k, loaded=models, store=store)
+        except AssetError:
+            raise  # a missing or altered network fails every file: stop at once
+        except MGCError as err:
+            print(f"error: {file}: {err}", file=sys.stderr)
+            failed = True
+            continue
+        found.append(result.to_json_dict(file=str(file)))
+        if not args.json:
+            print("\n".join(sim.report_lines(result, file=str(file))))
+    if args.json:
+        print(json.dumps(found, indent=1))
+    return 2 if failed else 0
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
@@ -377,51 +463,85 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report, indent=1))
         return 0
-    m = report["machine"]
-    print(f"machine: {m['cpu']}, {m['cores']} cores; Python {m['python']}, numpy {m['numpy']}, "
-          f"librosa {m['librosa']}, TensorFlow {m['tensorflow']}")
-    long_label = f"{report['clips']['long_s']:g} s" if report["quick"] else "5 min"
-    print(f"audio: {report['clips']['signal']}, {report['clips']['sr']} Hz; "
-          f"{report['repeats']} runs after 1 warm-up; median [min - max]")
-    print()
+    m, clips, ar = report["machine"], report["clips"], report["arithmetic"]
+    long_label = f"{clips['long_s']:g} s" if report["quick"] else "5 min"
+    print(f"machine: {m['cpu']}, {m['cores']} cores ({m['usable_cores']} usable); "
+          f"{' '.join(m['isa'] or ['(ISA flags unknown)'])}")
+    print(f"  Python {m['python']}, numpy {m['numpy']} ({m['blas']}), LiteRT {m['litert']}, "
+          f"librosa {m['librosa']}")
+    print(f"audio: {clips['signal']}, {clips['sr']} Hz; {report['repeats']} runs after 1 "
+          "warm-up; seconds, median [min - max]")
 
-    def row(label: str, s: dict) -> None:
-        print(f"  {label:<38} {s['median_s']:8.3f} s  [{s['min_s']:.3f} - {s['max_s']:.3f}]")
+    def cell(s: dict) -> str:
+        return f"{s['median_s']:7.3f} [{s['min_s']:.3f}-{s['max_s']:.3f}]"
 
-    print("decode (load_audio from bytes, to 22050 Hz mono):")
-    for key, s in report["decode"].items():
-        fmt, length = key.split("_")
-        row(f"{fmt.upper()} {'30 s' if length == '30s' else long_label}", s)
-    print(f"features (Audio features page, 30-s window; envelope of the {long_label} clip):")
-    for name, s in report["features"].items():
-        row(name, s)
-    print(f"  {'sum of medians':<38} {report['features_total_s']:8.3f} s")
-    for key, label in (("30s", "30 s"), ("5min", long_label)):
-        print(f"classify, {label} clip:")
-        row("shared analysis (resample + STFT/mel)", report["analysis"][key])
-        for name, s in report["models"][key].items():
-            row(f"model {name}", s)
-        row("whole classify", report[f"classify_{key}"])
-    cold = report["cold_start"]
-    print("cold start (fresh process: import, load every model, decode + classify 30 s):")
-    print(f"  {'total, from process start':<38} {report['cold_start_s']:8.3f} s  "
-          f"(import {cold['import_s']:.2f} s, load models {cold['load_models_s']:.2f} s, "
-          f"first classify {cold['first_classify_s']:.2f} s)")
-    mem = report["memory"]
-    print("memory of the fresh serving process (resident, MB):")
-    print(f"  {'every model loaded':<38} {mem['rss_models_loaded_mb']:8.0f}")
-    print(f"  {'after classifying 30 s':<38} {mem['rss_after_30s_mb']:8.0f}")
-    print(f"  {f'after classifying {long_label} twice':<38} {mem['rss_after_5min_mb']:8.0f}")
-    print(f"  {'peak':<38} {mem['peak_rss_mb']:8.0f}")
-    print(f"  {'(this benchmark process, peak)':<38} {mem['bench_process_peak_rss_mb']:8.0f}")
+    def table(title: str, heads: tuple[str, str], rows: dict[str, tuple]) -> None:
+        print(f"\n{title:<40} {heads[0]:>21}   {heads[1]:>21}")
+        for label, (a, b) in rows.items():
+            print(f"  {label:<38} " + "   ".join(
+                f"{'':>21}" if s is None else f"{s:>21}" if isinstance(s, str) else cell(s)
+                for s in (a, b)))
+
+    dec = report["decode"]
+    table("decode (bytes to 22050 Hz mono)", ("30 s", long_label),
+          {fmt: (dec[f"{fmt.lower()}_30s"], dec[f"{fmt.lower()}_5min"]) for fmt in ("WAV", "MP3")})
+    f30, f240 = report["features"], report["features_240s"]
+    table("Audio features page", ("30-s window", f"{clips['features_240s_window_s']:g}-s window"),
+          {**{n: (f30.get(n), f240.get(n)) for n in dict.fromkeys([*f30, *f240])},
+           "sum of medians": (f"{report['features_total_s']:7.3f}",
+                              f"{report['features_240s_total_s']:7.3f}")})
+    rows = {"shared analysis (resample, STFT, mel)": (report["analysis"]["30s"],
+                                                      report["analysis"]["5min"])}
+    rows.update({f"model {n}": (s, report["models"]["5min"][n])
+                 for n, s in report["models"]["30s"].items()})
+    rows["whole classify"] = (report["classify_30s"], report["classify_5min"])
+    table("classify (models loaded once)", ("30 s", long_label), rows)
+
+    print(f"\narithmetic: multiply-adds counted from each network's graph; a float32 matmul "
+          f"reaches {ar['matmul_gflops']:.0f} GFLOP/s here (best of "
+          f"{', '.join(f'{r:.0f}' for r in ar['matmul_gflops_runs'])})")
+    print(f"  {'network':<24} {'GMAC/input':>10}  " + "  ".join(
+        f"{label + ': inputs':>13} {'s':>6} {'GFLOP/s':>7} {'matmul':>6}"
+        for label in ("30 s", long_label)))
+    for f, net in ar["networks"].items():
+        cells = []
+        for key in ("30s", "5min"):
+            n = net[key]
+            cells.append(f"{n['inputs']:>13} {n['seconds']['median_s']:6.3f} {n['gflops']:7.0f} "
+                         f"{n['share_of_matmul']:6.0%}" if n["observed"] else
+                         f"{n['inputs']:>13} {'(not seen invoked)':>21}")
+        per_input = (f"{net['30s']['macs_per_input'] / 1e9:10.4f}"
+                     if net["30s"]["macs_per_input"] else f"{'varies':>10}")
+        print(f"  {f:<24} {per_input}  " + "  ".join(cells)
+              + (f"  UNCOUNTED {net['uncounted']}" if net["uncounted"] else ""))
+    a30, a5 = ar["30s"], ar["5min"]
+    for label, key, fmt in (
+            ("needed multiply-adds (G), one input per segment", "macs", "{:.1f}"),
+            ("executed, batch padding included (G)", "macs_executed", "{:.1f}"),
+            ("fp32 floor: 2 x needed / matmul rate (s)", "floor_s", "{:.3f}"),
+            ("whole classify (s)", "classify_s", "{:.3f}"),
+            ("  classify / floor", "ratio", "{:.2f}x"),
+            ("time inside the networks (s)", "networks_s", "{:.3f}"),
+            ("  networks / floor", "networks_ratio", "{:.2f}x"),
+            ("outside the networks (s)", "outside_networks_s", "{:.3f}")):
+        scale = 1e9 if key.startswith("macs") else 1
+        print(f"  {label:<48} {fmt.format(a30[key] / scale):>10}   "
+              f"{fmt.format(a5[key] / scale):>10}")
+    if not (a30["complete"] and a5["complete"]):
+        print("  (some operators were not counted: the floor is a lower bound)")
+
+    cold, mem = report["cold_start"], report["memory"]
+    print(f"\ncold start (fresh process; import, load every model, decode + classify 30 s): "
+          f"{report['cold_start_s']:.2f} s = import {cold['import_s']:.2f} + load models "
+          f"{cold['load_models_s']:.2f} + first classify {cold['first_classify_s']:.2f}")
+    print(f"memory of that serving process (resident MB): models loaded "
+          f"{mem['rss_models_loaded_mb']:.0f}, after 30 s {mem['rss_after_30s_mb']:.0f}, "
+          f"after {long_label} twice {mem['rss_after_5min_mb']:.0f}, peak "
+          f"{mem['peak_rss_mb']:.0f} (this benchmark: {mem['bench_process_peak_rss_mb']:.0f})")
     tr = report["transfer"]
-    print(f"transfer model (2 musicnn networks, {tr['macs_per_patch_per_network'] / 1e9:.2f} G "
-          f"multiply-adds per 3-s patch each; a float32 matmul reaches "
-          f"{tr['matmul_gflops']:.0f} GFLOP/s here):")
-    for key, label in (("30s", "30 s"), ("5min", long_label)):
-        t = tr[key]
-        print(f"  {label + ' clip':<38} {t['share_of_classify']:8.0%} of classify, "
-              f"{t['gflops']:.0f} GFLOP/s ({t['share_of_matmul']:.0%} of the matmul's)")
+    print("transfer model: " + ", ".join(
+        f"{label} {tr[key]['share_of_classify']:.0%} of classify" for key, label in
+        (("30s", "30 s"), ("5min", long_label))))
     return 0
 
 
@@ -572,11 +692,38 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="also print each model's recall of each genre")
     p.set_defaults(func=_cmd_report)
 
-    p = sub.add_parser("classify", help="classify audio files with the bundled models")
-    p.add_argument("files", nargs="+", metavar="FILE", help="audio files")
+    p = sub.add_parser(
+        "classify", help="classify audio files, or a whole library into a results file",
+        description="Without --out: print each file's verdicts. With --out: one row per "
+                    "audio file found into a CSV or JSONL file, resumed when run again "
+                    "(exit 0 when every file was classified, 2 when some failed).")
+    p.add_argument("files", nargs="*", metavar="PATH", help="audio files (and, with --out, "
+                   "folders)")
     p.add_argument("--json", action="store_true",
                    help="print a JSON array, one object per file")
     p.add_argument("--models", nargs="+", choices=MODEL_NAMES, default=None, help=models_help)
+    p.add_argument("--out", default=None, metavar="FILE",
+                   help="results file, .csv or .jsonl: appended a row at a time; a second "
+                        "run with the same --out skips the files already done")
+    p.add_argument("--recursive", "-r", action="store_true", help="walk subfolders")
+    p.add_argument("--engine", choices=("local", "ray"), default="local",
+                   help="local: decode worker threads and the models in this process "
+                        "(default); ray: Ray Data (pip install '.[ray]')")
+    p.add_argument("--address", default=None,
+                   help="the Ray cluster to use, e.g. HEAD:6379 (default: a local Ray)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="decode threads (local; default: cores, at most 4) or classifier "
+                        "actors (ray; default: one per 2 CPUs)")
+    p.add_argument("--inflight", type=int, default=None,
+                   help="files classified at once by the local engine, their network calls "
+                        "batched together (default: cores, at least 2)")
+    p.add_argument("--write-tags", action="store_true",
+                   help="write each verdict into the file's genre tag (MP3, FLAC, Ogg, "
+                        "MP4), logged in FILE.tags.jsonl")
+    p.add_argument("--dry-run", action="store_true",
+                   help="with --write-tags or --undo-tags: only show what would change")
+    p.add_argument("--undo-tags", default=None, metavar="LOG",
+                   help="put back the genre tags a tag log (FILE.tags.jsonl) replaced")
     p.set_defaults(func=_cmd_classify)
 
     p = sub.add_parser(
@@ -593,6 +740,12 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0,
                    help="random_state of the projections (default: 0)")
     p.set_defaults(func=_cmd_map)
+
+    p = sub.add_parser("similar", help="the nearest GTZAN clips of audio files, by model")
+    p.add_argument("files", nargs="+", metavar="FILE", help="audio files")
+    p.add_argument("--k", type=int, default=5, help="neighbours per space (default: 5)")
+    p.add_argument("--json", action="store_true", help="print a JSON array, one object per file")
+    p.set_defaults(func=_cmd_similar)
 
     p = sub.add_parser(
         "bench",

@@ -83,6 +83,28 @@ def test_classify_without_bundled_models_exits_2(monkeypatch, tmp_path, wavs, ca
     assert "python -m mgc_core train" in capsys.readouterr().err
 
 
+def test_classify_a_folder_into_a_results_file(fake_assets, wavs, tmp_path, capsys):
+    """``classify PATH... --out``: rows, a summary, exit 2 for a bad file; then a resume."""
+    from mgc_core.batch.output import read_rows
+
+    out = tmp_path / "results.csv"
+    assert main(["classify", str(tmp_path), "--out", str(out)]) == 2
+    printed = capsys.readouterr()
+    assert "2 of 3 audio files classified" in printed.out and "1 failed" in printed.out
+    assert "failed: " in printed.out and "bad.wav" in printed.out
+    assert "files/s" in printed.err and "ETA" in printed.err  # the progress line
+    assert [r["file"].rsplit("/", 1)[1] for r in read_rows(out)] == [
+        "bad.wav", "good0.wav", "good1.wav"]
+    assert main(["classify", str(tmp_path), "--out", str(out)]) == 2  # its error row stays
+    assert "3 already done (skipped; 1 of them failed then" in capsys.readouterr().out
+
+
+def test_classify_options_of_a_library_run_need_out(fake_assets, wavs, capsys):
+    good, _ = wavs
+    assert main(["classify", str(good[0]), "--write-tags"]) == 2
+    assert "--out" in capsys.readouterr().err
+
+
 def test_a_missing_gtzan_folder_exits_2(tmp_path, capsys):
     assert main(["evaluate", "--gtzan", str(tmp_path / "nowhere")]) == 2
     assert "does not exist" in capsys.readouterr().err

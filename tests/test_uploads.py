@@ -268,9 +268,9 @@ def test_batch_rows_label_hostile_names_and_refuse_oversize(monkeypatch):
     assert [bool(r["error"]) for r in rows] == [False, False, False, True, True]
     assert rows[3]["error"].startswith("a .txt file is not a format mgc accepts")
     assert "more than the 1 MB limit for uploads" in rows[4]["error"]
-    assert len(classified) == 3 and rows[0]["verdict"] == "jazz"
-    assert rows[0]["content"] == "music" and rows[0]["audioset genre"] == "Swing music"
-    assert rows[3]["content"] is None and rows[3]["verdict"] is None
+    assert len(classified) == 3 and rows[0]["genre"] == "jazz"
+    assert rows[0]["content"] == "music" and rows[0]["audioset_genre"] == "Swing music"
+    assert rows[3]["content"] is None and rows[3]["genre"] == ""
 
 
 def _gated_rows(monkeypatch, content) -> list[dict]:
@@ -289,13 +289,13 @@ def _gated_rows(monkeypatch, content) -> list[dict]:
 
 
 def test_batch_rows_show_the_gate_and_audiosets_genre(monkeypatch):
-    from mgc_core.analysis.rows import summary_columns
+    from mgc_core.batch.rows import ROW_COLUMNS
 
     (row,) = _gated_rows(monkeypatch, _music)
-    assert list(row) == [*summary_columns(), "error"]
-    assert row["content"] == "music" and row["music p"] == 0.935  # shown to 0.001
-    assert row["verdict"] == "pop" and row["verdict p"] == 0.6
-    assert row["audioset genre"] == "Electronic music"
+    assert list(row) == list(ROW_COLUMNS)  # the library run's rows (mgc_core.batch.rows)
+    assert row["content"] == "music" and row["music_p"] == 0.9346  # rounded to 0.0001
+    assert row["genre"] == "pop" and row["confidence"] == 0.6
+    assert row["audioset_genre"] == "Electronic music"
 
 
 def test_batch_rows_of_non_music_have_no_verdict_and_say_why(monkeypatch):
@@ -305,9 +305,9 @@ def test_batch_rows_of_non_music_have_no_verdict_and_say_why(monkeypatch):
                      scores={"music": 0.0123, "speech": 0.9, "silence": 0.0, "noise": 0.01},
                      heard="Speech")
     (row,) = _gated_rows(monkeypatch, speech)
-    assert row["error"] == "" and row["content"] == "speech" and row["music p"] == 0.012
-    assert row["verdict"] == "" and row["verdict p"] is None
-    assert row["knn"] == "pop" and row["knn p"] == 0.4  # the guesses stay in the table
+    assert row["error"] == "" and row["content"] == "speech" and row["music_p"] == 0.0123
+    assert row["genre"] == "" and row["confidence"] is None
+    assert row["knn"] == "pop" and row["knn_p"] == 0.4  # the guesses stay in the table
 
 
 # --------------------------------------------------------------------------- the app
