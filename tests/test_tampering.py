@@ -51,12 +51,14 @@ from mgc_core.errors import AssetError
 from mgc_core.evaluation import read_evaluation
 from mgc_core.explore import maps as datamap
 from mgc_core.models import MODEL_NAMES, efficientat_lite, model_class, musicnn_lite, transfer
+from mgc_core.models import registry
 from mgc_core.models.audioset import AudioSetModel, bundled_tagger
 
 REAL = assets.BUNDLED_DIR
 MANIFEST = assets.read_manifest(REAL / assets.MANIFEST)["files"]
 FILES = sorted(MANIFEST)
-MODEL_OF_FILE = {f"models/{model_class(m).file_name}": m for m in MODEL_NAMES}
+#: Each model's own served file (the registry's first: the CNN's and LSTM's .tflite).
+MODEL_OF_FILE = {f"models/{registry.info(m).files[0]}": m for m in MODEL_NAMES}
 MUSICNN_FILES = {f"models/{f}" for f in musicnn_lite.LITE_FILES.values()}
 #: The networks LiteRT runs, given the verified bytes (the transfer model holds all three).
 NETWORK_FILES = MUSICNN_FILES | {f"models/{efficientat_lite.TFLITE_FILE}"}
@@ -284,19 +286,27 @@ def test_skops_with_an_untrusted_type_is_refused_though_its_checksum_passes(
 
 @pytest.mark.slow
 def test_keras_with_a_lambda_layer_is_refused_though_its_checksum_passes(copy, monkeypatch):
-    """Safe mode refuses a Lambda layer (arbitrary Python bytecode) in a bundled .keras."""
+    """Safe mode refuses a Lambda layer (arbitrary Python bytecode) in a bundled .keras
+    (the reference network that training and ``convert-models`` read; the app serves the
+    converted .tflite)."""
     keras = pytest.importorskip("keras")
 
     inputs = keras.Input(shape=(187, 96), name="logmel")
     x = keras.layers.Lambda(lambda t: t * 2.0, name="code")(inputs)
     outputs = keras.layers.Dense(10, activation="softmax")(keras.layers.Flatten()(x))
-    path = model_path("cnn", assets_dir=copy)
+    path = copy / "models" / model_class("cnn").file_name
+    assert path.suffix == ".keras"
     keras.Model(inputs, outputs, name="cnn").save(path)
     assets.record([path], command=MANIFEST["models/cnn.keras"]["command"],
                   data=MANIFEST["models/cnn.keras"]["data"], root=copy)
+    assets.verify(path, root=copy)  # the checksum passes
     with pytest.raises(AssetError, match="(?i)lambda") as info:
-        load_model("cnn", assets_dir=copy)
+        model_class("cnn").load(path)
     assert "could not be loaded safely" in str(info.value)
+    from mgc_core.training.jobs import convert_trained
+
+    with pytest.raises(AssetError, match="(?i)lambda"):
+        convert_trained(["cnn"], assets_dir=copy)
 
 
 # --------------------------------------------------------------------------- the CLI
@@ -363,8 +373,9 @@ def test_about_page_names_the_altered_file_and_renders_the_rest(copy, app_on_cop
     _one_error_names(at, name)
     text = "\n".join(m.value for m in at.markdown)
     assert "never stored on disk" in text and "Tzanetakis and P. Cook" in text
-    assert [m.value for m in at.metric][:1] == [str(MANIFEST["models/knn.skops"]["data"]
-                                                    ["n_clips"])]
+    data = MANIFEST["models/knn.skops"]["data"]  # held, left out as faulty, usable
+    assert [m.value for m in at.metric][:3] == [
+        str(data["n_clips"] + data["excluded"]), str(data["excluded"]), str(data["n_clips"])]
 
 
 def test_classify_page_names_the_altered_model_and_keeps_the_input_panel(

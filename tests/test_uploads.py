@@ -549,7 +549,7 @@ _WARNED_UPLOADS = {
     "long": (lambda: _wav_of(_tone(3.0)), "Only the first 2 s of this recording (3 s long) are "
              "analysed: mgc listens to at most 2 s of each file. To analyse a later part, cut"),
     "low rate": (lambda: _wav_of(_tone(3.0, 8000), sr=8000), "This recording is of low quality "
-                 "(8,000 samples a second, where a CD has 44,100), so sounds above 4 kHz"),
+                 "(8 kHz: 8,000 samples a second, where a CD has 44,100), so sounds above 4 kHz"),
     "silent": (lambda: _wav_of(np.zeros(3 * 22050)), "The audio is silent (or nearly)"),
     "truncated": (lambda: _wav_of(_tone(6.0), fmt="FLAC")[:25_000], "The file ends early"),
 }

@@ -256,8 +256,8 @@ def _cut(match: re.Match[str]) -> str:
 
 def _low_rate(match: re.Match[str]) -> str:
     return (
-        f"this recording is of low quality ({int(match['sr']):,} samples a second, where a CD "
-        f"has 44,100), so sounds above {match['khz']} kHz are missing and the results may be "
+        f"this recording is of low quality ({int(match['sr']) / 1000:g} kHz: "
+        f"{int(match['sr']):,} samples a second, where a CD has 44,100), so sounds above {match['khz']} kHz are missing and the results may be "
         "off. A better-quality copy of the song gives more reliable results."
     )
 
