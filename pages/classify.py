@@ -251,6 +251,11 @@ def _keep_segment(widget_key: str, audio_key: str) -> None:
     st.session_state.setdefault(_KEPT_SEGMENT, {})[audio_key] = st.session_state[widget_key]
 
 
+def _step_segment(widget_key: str, audio_key: str, step: int, n: int) -> None:
+    st.session_state[widget_key] = min(max(st.session_state[widget_key] + step, 0), n - 1)
+    _keep_segment(widget_key, audio_key)
+
+
 def _segment_clip(audio, t0: float, t1: float) -> bytes:  # noqa: ANN001 - Audio
     """Exactly the samples of one segment, as WAV bytes for its own player."""
     from mgc_core.audio import Audio, to_wav_bytes
@@ -274,10 +279,22 @@ def _segments(result, audio, is_music: bool) -> None:  # noqa: ANN001
     segment = 0
     if n > 1:
         key = f"segment_{audio.key}"
-        kept = st.session_state.get(_KEPT_SEGMENT, {}).get(audio.key, 0)
-        segment = st.select_slider(
+        if key not in st.session_state:  # first time here, or back from another page
+            kept = st.session_state.get(_KEPT_SEGMENT, {}).get(audio.key, 0)
+            st.session_state[key] = min(kept, n - 1)
+        # The slider commits a keyboard step only when it loses focus, so quick arrow
+        # presses left it on one segment and the page on another: Previous and Next step at
+        # once, by click or by Enter/Space.
+        left, middle, right = st.columns([2, 12, 2], vertical_alignment="bottom")
+        left.button("Previous", icon=":material/chevron_left:", key=f"{key}_prev",
+                    on_click=_step_segment, args=(key, audio.key, -1, n),
+                    disabled=st.session_state[key] <= 0, use_container_width=True)
+        segment = middle.select_slider(
             "Segment", options=list(range(n)), format_func=labels.__getitem__, key=key,
-            value=min(kept, n - 1), on_change=_keep_segment, args=(key, audio.key))
+            on_change=_keep_segment, args=(key, audio.key))
+        right.button("Next", icon=":material/chevron_right:", key=f"{key}_next",
+                     on_click=_step_segment, args=(key, audio.key, 1, n),
+                     disabled=st.session_state[key] >= n - 1, use_container_width=True)
     for name, r in result.models.items():
         st.plotly_chart(
             plotting.timeline_figure(result.segment_times, r.segment_probabilities,
