@@ -469,6 +469,10 @@ def _cmd_bench(args: argparse.Namespace) -> int:
           f"{' '.join(m['isa'] or ['(ISA flags unknown)'])}")
     print(f"  Python {m['python']}, numpy {m['numpy']} ({m['blas']}), LiteRT {m['litert']}, "
           f"librosa {m['librosa']}")
+    load = report["load_average"]
+    if load["start"] and load["end"]:
+        print(f"  load average (1 min) {load['start'][0]:.1f} at the start, {load['end'][0]:.1f} "
+              f"at the end, on {m['cores']} cores: other work slows every timing")
     print(f"audio: {clips['signal']}, {clips['sr']} Hz; {report['repeats']} runs after 1 "
           "warm-up; seconds, median [min - max]")
 
@@ -538,10 +542,6 @@ def _cmd_bench(args: argparse.Namespace) -> int:
           f"{mem['rss_models_loaded_mb']:.0f}, after 30 s {mem['rss_after_30s_mb']:.0f}, "
           f"after {long_label} twice {mem['rss_after_5min_mb']:.0f}, peak "
           f"{mem['peak_rss_mb']:.0f} (this benchmark: {mem['bench_process_peak_rss_mb']:.0f})")
-    tr = report["transfer"]
-    print("transfer model: " + ", ".join(
-        f"{label} {tr[key]['share_of_classify']:.0%} of classify" for key, label in
-        (("30s", "30 s"), ("5min", long_label))))
     return 0
 
 

@@ -196,6 +196,15 @@ def machine_info() -> dict[str, Any]:
     }
 
 
+def _load_average() -> list[float] | None:
+    """The system's 1-, 5- and 15-minute load averages (``None`` where unknown): other
+    work on the machine slows every measurement here."""
+    try:
+        return [round(v, 2) for v in os.getloadavg()]
+    except (AttributeError, OSError):
+        return None
+
+
 def tflite_networks() -> dict[str, tuple[str, ...]]:
     """Every LiteRT network of every model in the registry, and the models that use it.
 
@@ -323,7 +332,9 @@ def run_benchmarks(
     Returns
     -------
     dict
-        JSON-ready. ``machine`` (:func:`machine_info`), ``clips``, ``repeats``;
+        JSON-ready. ``machine`` (:func:`machine_info`), ``load_average`` (the
+        system's 1-, 5- and 15-minute load at the ``start`` and ``end``: other work on
+        the machine slows every timing), ``clips``, ``repeats``;
         ``cold_start_s`` and ``cold_start`` (``import_s``, ``load_models_s``,
         ``first_classify_s``); ``peak_rss_mb`` (the fresh serving process's peak,
         every model loaded, after 30 s and the long clip twice) and ``memory`` (its
@@ -378,6 +389,7 @@ def run_benchmarks(
 
     out: dict[str, Any] = {
         "machine": machine_info(),
+        "load_average": {"start": _load_average()},
         "repeats": repeats,
         "quick": bool(quick),
         "clips": {"short_s": SHORT_S, "long_s": long_s, "sr": SR,
@@ -485,6 +497,7 @@ def run_benchmarks(
     out["classify_over_floor"] = {key: out["arithmetic"][key]["ratio"]
                                   for key in ("30s", "5min")}
     out["transfer"] = _transfer_share(out)
+    out["load_average"]["end"] = _load_average()
     report("arithmetic floor", 1, 1)
     return out
 

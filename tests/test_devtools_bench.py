@@ -50,6 +50,7 @@ def _check_report(report: dict, *, repeats: int) -> None:
     _check_arithmetic(report)
     machine = report["machine"]
     assert machine["cores"] >= 1 and machine["cpu"] and machine["python"] and machine["numpy"]
+    assert set(report["load_average"]) == {"start", "end"}
     assert set(report["decode"]) == {"wav_30s", "mp3_30s", "wav_5min", "mp3_5min"}
     assert list(report["features"]) == [  # the Audio features page's steps, in its order
         "waveform_envelope", "spectrum", "stft_db", "mel_db", "mfcc", "spectral_features",
