@@ -38,42 +38,54 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_app(*, env: dict[str, str] | None = None, timeout: float = 90.0) -> Iterator[str]:
-    """Start ``streamlit run streamlit_app.py`` on a free port; yield its URL; stop it."""
+def running_app(*, env: dict[str, str] | None = None, timeout: float = 90.0,
+                script: str | os.PathLike | None = None) -> Iterator[str]:
+    """Start ``streamlit run`` on a free port; yield its URL; stop it.
+
+    ``script`` defaults to the app (``streamlit_app.py``); another script (a test's own
+    small app) runs with the repository importable. The server's output goes to a
+    temporary log file, never to an unread pipe (a full pipe would stall the server); its
+    end is shown when the server exits early.
+    """
+    import tempfile
+
     port = free_port()
     cmd = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
+        sys.executable, "-m", "streamlit", "run", str(script or ROOT / "streamlit_app.py"),
         "--server.port", str(port), "--server.address", "127.0.0.1",
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
     ]
     full_env = {**os.environ, **(env or {})}
-    proc = subprocess.Popen(
-        cmd, cwd=ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
+    full_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT),
+                                                            full_env.get("PYTHONPATH")]))
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
-                raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{out}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"streamlit did not answer on {url} within {timeout} s")
-            time.sleep(0.5)
-        yield url
-    finally:
-        proc.terminate()
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=log,
+                                stderr=subprocess.STDOUT)
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            deadline = time.monotonic() + timeout
+            while True:
+                if proc.poll() is not None:
+                    log.seek(0)
+                    out = log.read().decode(errors="replace")[-5000:]
+                    raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{out}")
+                try:
+                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                        if resp.status == 200:
+                            break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"streamlit did not answer on {url} within {timeout} s")
+                time.sleep(0.5)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 @contextlib.contextmanager

@@ -8,14 +8,8 @@ Chromium (:mod:`browser`), recording every request as ``test_offline_browser`` d
 
 from __future__ import annotations
 
-import contextlib
-import os
 import shutil
-import subprocess
-import sys
 import textwrap
-import time
-import urllib.request
 from urllib.parse import urlsplit
 
 import pytest
@@ -26,7 +20,7 @@ if shutil.which("chromium") is None:  # `make test` installs it; a bare pytest m
     pytest.skip("Debian's chromium is not installed (make test installs it)",
                 allow_module_level=True)
 
-from browser import ROOT, chromium, free_port, wait_for_app  # noqa: E402
+from browser import chromium, running_app, wait_for_app  # noqa: E402
 
 DURATION = 8.0
 APP = textwrap.dedent(f"""
@@ -49,42 +43,6 @@ APP = textwrap.dedent(f"""
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
 
-@contextlib.contextmanager
-def running_script(path, *, timeout: float = 90.0):
-    """``streamlit run path`` on a free port, with the repository importable; yield its URL."""
-    port = free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", str(path), "--server.port", str(port),
-           "--server.address", "127.0.0.1", "--server.headless", "true",
-           "--browser.gatherUsageStats", "false"]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get(
-        "PYTHONPATH", "")])}
-    log = open(path.with_suffix(".log"), "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited with {proc.returncode}:\n"
-                                   + path.with_suffix(".log").read_text(errors="replace"))
-            with contextlib.suppress(OSError), \
-                    urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"streamlit did not answer on {url} within {timeout} s")
-            time.sleep(0.5)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
-
-
 def _line(frame) -> tuple[float, float]:
     """The line's time (s) and x position (px) as the component writes them."""
     got = frame.evaluate("""() => {
@@ -99,7 +57,7 @@ def test_the_playhead_follows_the_player_and_a_click_plays_from_there(tmp_path):
     script = tmp_path / "playhead_app.py"
     script.write_text(APP)
     requests: list[str] = []
-    with running_script(script) as url, chromium(
+    with running_app(script=script) as url, chromium(
         extra_args=["--autoplay-policy=no-user-gesture-required"]
     ) as browser:
         page = browser.new_page(viewport={"width": 1200, "height": 1200})
