@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from functools import partial
 
 import numpy as np
 import streamlit as st
@@ -36,6 +37,7 @@ from ui.results import (
     run_classify,
 )
 from ui.similar import sounds_like
+from ui.stepper import stepper
 
 N_MODELS = in_words(len(MODEL_NAMES))
 #: Models that learned nothing from GTZAN (zero-shot), by name.
@@ -251,11 +253,6 @@ def _keep_segment(widget_key: str, audio_key: str) -> None:
     st.session_state.setdefault(_KEPT_SEGMENT, {})[audio_key] = st.session_state[widget_key]
 
 
-def _step_segment(widget_key: str, audio_key: str, step: int, n: int) -> None:
-    st.session_state[widget_key] = min(max(st.session_state[widget_key] + step, 0), n - 1)
-    _keep_segment(widget_key, audio_key)
-
-
 def _segment_clip(audio, t0: float, t1: float) -> bytes:  # noqa: ANN001 - Audio
     """Exactly the samples of one segment, as WAV bytes for its own player."""
     from mgc_core.audio import Audio, to_wav_bytes
@@ -269,7 +266,7 @@ def _segments(result, audio, is_music: bool) -> None:  # noqa: ANN001
     """The timeline, one segment's details and the CNN's reasons for it.
 
     A fragment: choosing another segment reruns only this part of the page, so stepping
-    through segments with the keyboard keeps up.
+    through segments with the keyboard keeps up (:func:`ui.stepper.stepper`).
     """
     st.subheader("Genre over time")
     if not is_music:
@@ -282,19 +279,10 @@ def _segments(result, audio, is_music: bool) -> None:  # noqa: ANN001
         if key not in st.session_state:  # first time here, or back from another page
             kept = st.session_state.get(_KEPT_SEGMENT, {}).get(audio.key, 0)
             st.session_state[key] = min(kept, n - 1)
-        # The slider commits a keyboard step only when it loses focus, so quick arrow
-        # presses left it on one segment and the page on another: Previous and Next step at
-        # once, by click or by Enter/Space.
-        left, middle, right = st.columns([2, 12, 2], vertical_alignment="bottom")
-        left.button("Previous", icon=":material/chevron_left:", key=f"{key}_prev",
-                    on_click=_step_segment, args=(key, audio.key, -1, n),
-                    disabled=st.session_state[key] <= 0, use_container_width=True)
-        segment = middle.select_slider(
-            "Segment", options=list(range(n)), format_func=labels.__getitem__, key=key,
-            on_change=_keep_segment, args=(key, audio.key))
-        right.button("Next", icon=":material/chevron_right:", key=f"{key}_next",
-                     on_click=_step_segment, args=(key, audio.key, 1, n),
-                     disabled=st.session_state[key] >= n - 1, use_container_width=True)
+        # Streamlit's slider sends a keyboard step only when it loses focus, so quick arrow
+        # presses left it on one segment and the page on another: the stepper shows each
+        # press at once and sends the last one.
+        segment = stepper(labels, key=key, on_change=partial(_keep_segment, key, audio.key))
     for name, r in result.models.items():
         st.plotly_chart(
             plotting.timeline_figure(result.segment_times, r.segment_probabilities,

@@ -181,10 +181,10 @@ async def _rerun_and_read(context, page, name: str, segment: str):  # noqa: ANN0
     """Once every session has its verdicts: pick the second segment (a rerun of the page,
     after the other sessions changed whatever they changed), then read the whole page
     and fetch what its audio players serve."""
-    # "Next" steps at once (the segment slider commits a keyboard step only on blur).
+    # The segment stepper's "Next" (it sends the choice 250 ms after the last click).
     await async_wait_for_app(page, timeout_ms=WAIT_MS)
     await page.wait_for_timeout(1000)
-    await page.get_by_role("button", name="Next").click()
+    await page.frame_locator('iframe[title*="stepper"]').locator("#next").click()
     await page.wait_for_function(_RERUN_DONE_JS, arg=[segment, name], timeout=WAIT_MS)
     await async_wait_for_app(page, timeout_ms=WAIT_MS)
     shown = await page.evaluate(_READ_RESULTS_JS)

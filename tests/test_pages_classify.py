@@ -269,16 +269,18 @@ def test_with_nothing_chosen_the_panel_is_open_not_an_expander():
     assert [e for e in at.expander if e.label == "Choose music"]  # folded once chosen
 
 
-def test_the_segment_player_plays_exactly_the_segment():
-    import soundfile as sf
-
+def _on_a_10_s_drum_pattern():
+    """The page after choosing the built-in drum pattern, 10 s long (three segments)."""
     at = app_on(PAGE)
     at.selectbox(key="input_signal").set_value("drum_pattern")
     at.slider(key="input_signal_seconds").set_value(10.0)
     at.button(key="input_signal_go").click()
-    at.run()
-    slider = next(s for s in at.select_slider if s.label == "Segment")
-    slider.set_value(2).run()
+    return at.run()
+
+
+def test_the_segment_player_plays_exactly_the_segment():
+    at = _on_a_10_s_drum_pattern()
+    _choose_segment(at, 2)
     from mgc_core.models.frontend import segment_times
 
     t0, t1 = segment_times(3)[2]
@@ -287,16 +289,37 @@ def test_the_segment_player_plays_exactly_the_segment():
 
 
 def test_the_chosen_segment_is_kept_when_leaving_the_page():
-    at = app_on(PAGE)
-    at.selectbox(key="input_signal").set_value("drum_pattern")
-    at.slider(key="input_signal_seconds").set_value(10.0)
-    at.button(key="input_signal_go").click()
-    at.run()
-    next(s for s in at.select_slider if s.label == "Segment").set_value(1).run()
+    at = _on_a_10_s_drum_pattern()
+    _choose_segment(at, 1)
     at.switch_page("pages/about.py").run()
     at.switch_page("pages/classify.py").run()
     assert not at.exception
-    assert next(s for s in at.select_slider if s.label == "Segment").value == 1
+    assert _stepper(at)["value"] == 1
+    assert at.markdown and any(m.value == "**Segment 3–6 s**" for m in at.markdown)
+
+
+def _stepper(at) -> dict:
+    """The segment stepper's arguments (a custom component: AppTest cannot click it)."""
+    found = [json.loads(e.proto.json_args) for e in at.get("component_instance")
+             if e.proto.component_name.endswith("stepper")]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def _choose_segment(at, i: int) -> None:
+    """Choose segment ``i`` as the stepper does: it sends ``{"i": i, "seq": …}`` to the
+    component's key, whose change callback keeps it as the page's segment."""
+    key = "segment_" + at.session_state["selection"].audio.key
+    at.session_state[key] = i  # what _picked stores (the callback runs only in a browser)
+    at.run()
+    assert _stepper(at)["value"] == i  # the callback itself: tests/test_ui_stepper.py
+
+
+def test_the_segment_stepper_lists_every_segment():
+    at = _on_a_10_s_drum_pattern()
+    args = _stepper(at)
+    assert args["labels"] == ["0–3 s", "3–6 s", "6–9 s"] and args["value"] == 0
+    assert not [s for s in at.select_slider if s.label == "Segment"]
 
 
 def test_a_model_known_to_be_overconfident_is_flagged_beside_its_answer():
