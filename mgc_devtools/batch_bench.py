@@ -13,8 +13,7 @@ Both include loading the models once (after one untimed warm-up of the imports).
 report gives seconds and files per minute of each, the engine's speed-up and the
 machine's usable cores; it prints nothing.
 ``python -m mgc_devtools.batch_bench [--quick] [--json]`` prints it, and
-``python -m mgc_core bench`` may add it to its report (``report["batch"] =
-run_batch_bench(quick=quick)``).
+``python -m mgc_core bench --batch`` adds it to the bench's report as ``report["batch"]``.
 
 Examples
 --------
@@ -40,7 +39,7 @@ import numpy as np
 
 from mgc_devtools._common import SR, music_like
 
-__all__ = ["run_batch_bench", "SCENARIOS", "QUICK_SCENARIOS", "main"]
+__all__ = ["run_batch_bench", "print_report", "SCENARIOS", "QUICK_SCENARIOS", "main"]
 
 #: name -> (files, seconds each): the issue's two libraries.
 SCENARIOS = {"clips": (100, 30.0), "songs": (20, 300.0)}
@@ -164,7 +163,8 @@ def run_batch_bench(*, quick: bool = False, fmt: str = "mp3",
     return report
 
 
-def _print(report: dict[str, Any]) -> None:
+def print_report(report: dict[str, Any]) -> None:
+    """Print :func:`run_batch_bench`'s report as a table."""
     print(f"library run throughput, {report['cores']} usable cores, {report['format']} files, "
           f"models: {report['models']}")
     print(f"  {'library':<26} {'plain loop':>16} {'batch engine':>16} {'speed-up':>9}")
@@ -195,7 +195,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json:
         print(json.dumps(report, indent=1))
     else:
-        _print(report)
+        print_report(report)
     return 0
 
 

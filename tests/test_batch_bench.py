@@ -18,7 +18,7 @@ def test_the_report_compares_the_engine_with_a_plain_loop(capsys):
         assert clips[method]["seconds"] > 0 and clips[method]["files_per_min"] > 0
     assert clips["speedup"] == pytest.approx(
         clips["engine"]["files_per_min"] / clips["loop"]["files_per_min"], rel=0.02)
-    batch_bench._print(report)
+    batch_bench.print_report(report)
     assert "plain loop" in capsys.readouterr().out
 
 

@@ -200,10 +200,34 @@ def test_cli_bench_prints_the_floor_table(quick_report, monkeypatch, capsys):
 
 @pytest.mark.slow
 @needs_models
-def test_cli_bench_json_quick_parses(capsys):
-    assert main(["bench", "--json", "--quick", "--repeats", "1"]) == 0
+def test_cli_bench_batch_adds_the_library_table(quick_report, monkeypatch, capsys):
+    from mgc_devtools import batch_bench
+
+    asked, real = {}, batch_bench.run_batch_bench
+
+    def library(**kwargs):
+        asked.update(kwargs)
+        return real(scenarios={"clips": (2, 2.0)}, models=["knn"],
+                                           fmt="wav")
+
+    monkeypatch.setattr(bench, "run_benchmarks", lambda **_: dict(quick_report))
+    monkeypatch.setattr(batch_bench, "run_batch_bench", library)
+    assert main(["bench", "--quick", "--batch"]) == 0
     out = capsys.readouterr().out
-    _check_report(json.loads(out), repeats=1)
+    assert asked["quick"] is True
+    assert "classify / floor" in out and "plain loop" in out and "2 x 2 s" in out
+
+
+@pytest.mark.slow
+@needs_models
+def test_cli_bench_json_quick_parses(quick_report, monkeypatch, capsys):
+    asked = {}
+    monkeypatch.setattr(bench, "run_benchmarks",
+                        lambda **kwargs: asked.update(kwargs) or quick_report)
+    assert main(["bench", "--json", "--quick", "--repeats", "1"]) == 0
+    assert asked["repeats"] == 1 and asked["quick"] is True
+    out = capsys.readouterr().out
+    _check_report(json.loads(out), repeats=1)  # the fixture's real run, through JSON
 
 
 @pytest.mark.slow
