@@ -16,8 +16,11 @@ export MGC_GTZAN_DIR ?= $(wildcard $(CURDIR)/../shared/data/gtzan)
 run: $(VENV)/.installed
 	$(BIN)/streamlit run streamlit_app.py --server.port $(PORT) --server.headless true
 
+# The tests run in TEST_WORKERS processes, a test file to each (its module fixtures run once).
+TEST_WORKERS ?= 2
+
 test: $(VENV)/.installed-dev test-tools
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 setup: $(VENV)/.installed
 setup-dev: $(VENV)/.installed-dev
