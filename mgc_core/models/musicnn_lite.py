@@ -30,10 +30,9 @@ __all__ = ["LITE_FILES", "LITE_BATCH", "convert_to_tflite", "bundled_lite_path",
 
 #: The converted networks, by musicnn name.
 LITE_FILES = {"MSD_musicnn": "musicnn_msd.tflite", "MTT_musicnn": "musicnn_mtt.tflite"}
-#: Patches per invocation (the last batch is zero-padded). Small batches keep memory low:
-#: XNNPACK's workspace for one network measured 88 MB at 1 patch, 98 at 2, 119 at 4 and
-#: 161 at 8, at the same speed within 5% (2 is within 1% of 4). With 2, the ten segments of
-#: a 30-s clip need no padded patch (with 4 they ran 12).
+#: Patches per invocation (the last batch is zero-padded). Small batches keep XNNPACK's
+#: workspace small at about the same speed; with 2, the ten segments of a 30-s clip need
+#: no padded patch (with 4 they ran 12: ``python -m mgc_core bench`` counts the inputs run).
 LITE_BATCH = 2
 _PATCH = (187, 96)
 
