@@ -19,9 +19,9 @@ from mgc_core.analysis.rows import to_json_dict
 from mgc_core.audio import Audio
 from mgc_core.errors import AssetError, ParameterError
 from mgc_core.genres import GENRES
-from mgc_core.models.efficientat_lite import LABELS_FILE, TFLITE_FILE
 from mgc_core.models import MODEL_NAMES, registry
 from mgc_core.models.base import GenreModel
+from mgc_core.models.efficientat_lite import LABELS_FILE, TFLITE_FILE
 from mgc_core.models.frontend import SEGMENT_SECONDS
 
 SR = 22050
@@ -255,6 +255,25 @@ def test_result_pickles_and_stays_read_only(fakes):
         copy.models["cnn"] = copy.models["knn"]  # type: ignore[index]
     with pytest.raises(TypeError):
         copy.ensemble_weights["cnn"] = 1.0  # type: ignore[index]
+
+
+def test_inputs_are_kept_only_for_the_models_asked(fakes):
+    audio = _audio(7.0)
+    assert dict(classify.classify(audio, models=("knn", "cnn")).inputs) == {}
+    result = classify.classify(audio, models=("knn", "cnn", "transfer"),
+                               keep_inputs=["knn", "transfer"])
+    assert list(result.inputs) == ["knn", "transfer"]
+    n = len(result.segment_times)
+    for x in result.inputs.values():
+        assert x.shape == (n, 1) and x.dtype == np.float32
+        with pytest.raises(ValueError):
+            x[0, 0] = 1.0
+    copy = pickle.loads(pickle.dumps(result))
+    assert list(copy.inputs) == ["knn", "transfer"] and not copy.inputs["knn"].flags.writeable
+    with pytest.raises(TypeError):
+        copy.inputs["cnn"] = copy.inputs["knn"]  # type: ignore[index]
+    with pytest.raises(ParameterError, match="keep_inputs names models not run"):
+        classify.classify(audio, models=("knn",), keep_inputs=["transfer"])
 
 
 def test_to_dict_matches_the_cli_json(fakes):

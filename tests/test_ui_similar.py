@@ -101,6 +101,21 @@ def test_a_ten_minute_song():
     assert any(" of 5** are *" in m.value for m in at.markdown)
 
 
+def test_a_classified_song_is_compared_without_running_the_networks_again(monkeypatch):
+    from mgc_core.models.transfer import TransferModel
+    from ui.results import run_classify
+
+    audio = Audio(make_signal("drum_pattern", sr=22050, duration=9.0), sr=22050)
+    result = run_classify(audio.key, audio)  # as the Classify page does first
+    assert set(result.inputs) == {"knn", "transfer"}
+    with monkeypatch.context() as m:
+        m.setattr(TransferModel, "inputs", lambda self, front: pytest.fail("ran again"))
+        _check_neighbours(_run(audio))
+    fresh, kept = sim.pool_song(sim.song_inputs(audio)), sim.pool_song(result.inputs)
+    for space in sim.SPACES:  # the same numbers as running the networks again
+        np.testing.assert_allclose(kept[space], fresh[space], rtol=1e-5, atol=1e-6)
+
+
 def test_an_8khz_phone_recording_is_flagged():
     at = _run(_phone())
     _check_neighbours(at)

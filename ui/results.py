@@ -41,7 +41,8 @@ from mgc_core.models.frontend import FrontendSettings
 
 __all__ = [
     "ModelFiles", "ClassifySettings", "model_files", "classify_settings", "loaded_model",
-    "loaded_models", "ResultStore", "result_store", "cached_result", "run_classify", "result_csv", "result_json", "cnn_occlusion",
+    "loaded_models", "ResultStore", "result_store", "cached_result", "run_classify",
+    "result_csv", "result_json", "cnn_occlusion", "KEPT_INPUTS",
     "in_words", "learns_from_gtzan", "percent",
 ]
 
@@ -206,6 +207,11 @@ def result_store() -> ResultStore:
     return ResultStore()
 
 
+#: Models whose per-segment inputs a stored result keeps: "Sounds like" compares them with
+#: the GTZAN clips without running the networks again (``ui.similar.music_vectors``).
+KEPT_INPUTS = ("knn", "transfer")
+
+
 def cached_result(key: str):  # noqa: ANN201 - classify.Result or None
     """The stored result of the audio whose content key is ``key``, with today's models."""
     return result_store().get((key, classify_settings()))
@@ -238,7 +244,8 @@ def run_classify(key: str, _audio, *, progress=None):  # noqa: ANN001, ANN201
     result = store.get((key, settings))
     if result is None:
         result = classify(_audio, models=settings.names, assets_dir=settings.assets_dir,
-                          loaded=loaded_models(settings), progress=progress)
+                          loaded=loaded_models(settings), progress=progress,
+                          keep_inputs=[n for n in KEPT_INPUTS if n in settings.names])
         store.put((key, settings), result)
     return result
 

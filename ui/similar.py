@@ -8,7 +8,8 @@ with genre, artist and distance, and a player when the dataset is configured.
 Caches: the stored clips (``st.cache_resource``, keyed by the files' sha256, shared and
 never mutated) and each song's vectors (``st.cache_data``, keyed by the audio's content,
 the transfer model's files and the front end's settings), which the Classify and
-Dataset pages share: the networks run once per song.
+Dataset pages share: the networks run once per song, and not at all for a song already
+classified (its stored result keeps the KNN's and the transfer model's inputs).
 """
 
 from __future__ import annotations
@@ -29,13 +30,14 @@ from mgc_core.explore.similar import (
     K,
     nearest,
     place_on_maps,
+    pool_song,
     read_clip_store,
     song_vectors,
 )
 from mgc_core.models import FRONTEND
 from mgc_core.models.frontend import SEGMENT_SECONDS, FrontendSettings
 from ui.input_panel import current_selection, gtzan_dataset, md_escape
-from ui.results import ModelFiles, loaded_model, model_files
+from ui.results import KEPT_INPUTS, ModelFiles, cached_result, loaded_model, model_files
 
 __all__ = ["clip_store", "music_vectors", "sounds_like", "MusicOnMaps", "chosen_music_on_maps"]
 
@@ -82,6 +84,9 @@ def music_vectors(audio, *, clip_id: str | None = None,  # noqa: ANN001 - Audio
     """
     if store is not None and clip_id is not None and clip_id in store.ids:
         return store.vectors(clip_id)
+    result = cached_result(audio.key)  # classified already: its kept inputs, no network run
+    if result is not None and all(name in result.inputs for name in KEPT_INPUTS):
+        return pool_song(result.inputs)
     return _vectors(audio.key, model_files("transfer"), FRONTEND, audio)
 
 

@@ -3,8 +3,8 @@
 Even with numba's on-disk cache filled at set-up time (``python -m mgc_core warmup``),
 a new process spends a few seconds loading librosa's compiled kernels on its first
 STFT and beat tracking, and more loading the models (LiteRT interpreters; TensorFlow is
-never imported by the app) and running the networks the first time. Starting that work when the first
-page is served, in a background thread, means it is done by the time a person has
+never imported by the app) and running the networks the first time. Starting that work
+when the first page is served, in a background thread, means it is done by the time a person has
 chosen some music. The models are loaded into the app's own model cache
 (:func:`ui.results.run_classify`, the call the Classify page makes), so every session
 then shares them.

@@ -129,6 +129,10 @@ class Result:
         The gate: music, speech, silence or noise (:mod:`mgc_core.analysis.content`).
     audioset_genres : tuple of (str, float)
         AudioSet's own top music genres, best first, with their probabilities.
+    inputs : mapping of str to np.ndarray
+        The per-segment inputs of the models named in :func:`classify`'s ``keep_inputs``
+        (read-only; empty by default), so that what reads them next (the "Sounds like"
+        neighbours) need not run the networks again.
     """
 
     duration_s: float
@@ -140,16 +144,19 @@ class Result:
     ensemble_weights: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     content: Content | None = None
     audioset_genres: tuple[tuple[str, float], ...] = ()
+    inputs: Mapping[str, np.ndarray] = field(default_factory=lambda: MappingProxyType({}))
 
     def __getstate__(self) -> dict[str, Any]:
         # A mappingproxy cannot be pickled: store plain dicts, wrapped again on load.
         return {**self.__dict__, "models": dict(self.models),
-                "ensemble_weights": dict(self.ensemble_weights)}
+                "ensemble_weights": dict(self.ensemble_weights), "inputs": dict(self.inputs)}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self.__dict__["models"] = MappingProxyType(dict(state["models"]))
         self.__dict__["ensemble_weights"] = MappingProxyType(dict(state["ensemble_weights"]))
+        self.__dict__["inputs"] = MappingProxyType(
+            {name: _lock(x) for name, x in state.get("inputs", {}).items()})
         _lock(self.segment_times)
         _lock(self.ensemble)
 
@@ -295,6 +302,7 @@ def classify(
     assets_dir: str | os.PathLike | None = None,
     loaded: Mapping[str, GenreModel] | None = None,
     progress: Progress | None = None,
+    keep_inputs: Iterable[str] = (),
 ) -> Result:
     """Classify a clip with each bundled model and the ensemble.
 
@@ -317,6 +325,10 @@ def classify(
         name as it finishes, then ``"content"`` (the music/speech/silence gate); ``done``
         counts the steps finished out of ``total`` (the number of models + 2). The app
         shows each model's progress with it.
+    keep_inputs : iterable of str
+        Models (among those run) whose per-segment inputs the result keeps as
+        ``Result.inputs``: the app keeps the KNN's and the transfer model's, which its
+        "Sounds like" section compares with the GTZAN clips.
 
     Returns
     -------
@@ -328,7 +340,8 @@ def classify(
     Raises
     ------
     ParameterError
-        If ``audio`` is not an :class:`~mgc_core.audio.Audio` or a model name is unknown.
+        If ``audio`` is not an :class:`~mgc_core.audio.Audio`, a model name is unknown,
+        or ``keep_inputs`` names a model not run.
     AssetError
         If a model or the ensemble's weights are not bundled, or a file is missing or
         altered.
@@ -351,6 +364,10 @@ def classify(
     names = registry.check_names(tuple(loaded) if models is None and loaded else models)
     run = {name: loaded[name] if name in loaded else load_model(name, assets_dir=assets_dir)
            for name in names}
+    keep = tuple(keep_inputs)
+    if not_run := [name for name in keep if name not in run]:
+        raise ParameterError(f"keep_inputs names models not run: {not_run}; they must be "
+                             f"among {list(run)}.")
     weights = ensemble_weights(names, assets_dir=assets_dir)
     t0 = time.perf_counter()
     with cpu_slot():  # at most one analysis per core; the networks queue in the service
@@ -363,10 +380,13 @@ def classify(
             progress(step, done, total)
 
     report("analysis", 1)
-    results = {}
+    results, kept = {}, {}
     for name, model in run.items():
         t0 = time.perf_counter()
-        seg = np.asarray(model.predict_proba(model.inputs(front)), dtype=np.float64)
+        x = model.inputs(front)
+        if name in keep:
+            kept[name] = _readonly(x)
+        seg = np.asarray(model.predict_proba(x), dtype=np.float64)
         clip = pool_segments(seg)
         results[name] = ModelResult(
             name=name, probabilities=_readonly(clip), segment_probabilities=_readonly(seg),
@@ -389,6 +409,7 @@ def classify(
             {n: float(w) for n, w in zip(names, weights, strict=True)}),
         content=judge_content(tags.logits, peak=peak, labels=tagger.labels),
         audioset_genres=tagger.music_genres(tags),
+        inputs=MappingProxyType(kept),
     )
 
 
