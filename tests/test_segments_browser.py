@@ -32,12 +32,22 @@ _PAGE_JS = """() => {
 }"""
 
 
-def _settled(page) -> dict:  # noqa: ANN001 - a Playwright page
-    """What the stepper and the page show once the last choice has been sent and run."""
-    page.wait_for_timeout(600)  # past the stepper's 250-ms wait after the last press
-    wait_for_app(page)
-    page.wait_for_timeout(500)
-    wait_for_app(page)
+def _settled(page, label: str) -> dict:  # noqa: ANN001 - a Playwright page
+    """What the stepper and the page show once the page has caught up with ``label``.
+
+    Waits (up to 2 minutes) for the page's heading and CNN line to name ``label``: a
+    fragment's rerun does not show Streamlit's "Running" indicator, so that cannot be
+    waited for, and a loaded machine takes seconds. A choice lost on the way, or a page
+    that shows another segment than the stepper, never gets there and fails.
+    """
+    page.wait_for_function(
+        """(label) => {
+            const text = [...document.querySelectorAll('[data-testid="stMarkdownContainer"]')]
+                .map(e => e.innerText.trim());
+            return text.includes(`Segment ${label}`)
+                && text.some(t => t.startsWith(`In segment ${label}`));
+        }""", arg=label, timeout=120_000, polling=200)
+    page.wait_for_timeout(700)  # past the stepper's 250-ms wait: nothing more is sent
     stepper = page.frame_locator('iframe[title*="stepper"]')
     shown = page.evaluate(_PAGE_JS)
     shown["stepper"] = stepper.locator("#label").inner_text()
@@ -64,17 +74,18 @@ def test_quick_presses_end_on_one_segment_everywhere():
         page.get_by_text("Genre over time").wait_for(timeout=180_000)
         wait_for_app(page)
         stepper = page.frame_locator('iframe[title*="stepper"]')
+        stepper.locator("#range:enabled").wait_for()  # enabled by Python's first render
         stepper.locator("#range").focus()
         for _ in range(6):  # faster than a rerun
             page.keyboard.press("ArrowRight")
             page.wait_for_timeout(40)
-        _agree(_settled(page), "18–21 s")  # segment 6 of 0..9
+        _agree(_settled(page, "18–21 s"), "18–21 s")  # segment 6 of 0..9
 
         for _ in range(2):
             page.keyboard.press("ArrowLeft")
             page.wait_for_timeout(30)
-        _agree(_settled(page), "12–15 s")
+        _agree(_settled(page, "12–15 s"), "12–15 s")
 
         for _ in range(3):  # the buttons, clicked quickly
             stepper.locator("#next").click()
-        _agree(_settled(page), "21–24 s")
+        _agree(_settled(page, "21–24 s"), "21–24 s")
