@@ -32,7 +32,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -67,8 +66,8 @@ def quantize_musicnn(which: str, *, variant: str = "dynamic",
                      calibration: np.ndarray | None = None) -> bytes:
     """An int8 ``.tflite`` file of a bundled musicnn network (needs TensorFlow).
 
-    The network is exported as a SavedModel as
-    :func:`mgc_core.models.musicnn_lite.convert_to_tflite` does, then converted with
+    Converted by :func:`mgc_core.models.lite.convert_keras` (as the float32 files are),
+    with
     ``optimizations=[tf.lite.Optimize.DEFAULT]`` and, for ``"full"``, a representative
     dataset of ``calibration`` patches.
 
@@ -93,17 +92,16 @@ def quantize_musicnn(which: str, *, variant: str = "dynamic",
                              "pass calibration=calibration_patches().")
     import tensorflow as tf
 
+    from mgc_core.models.lite import convert_keras
     from mgc_core.models.musicnn import bundled_model_path, load_musicnn
 
-    model = load_musicnn(bundled_model_path(which))
-    with tempfile.TemporaryDirectory(prefix="mgc_int8_") as tmp:
-        model.export(os.path.join(tmp, "saved"), format="tf_saved_model", verbose=False)
-        converter = tf.lite.TFLiteConverter.from_saved_model(os.path.join(tmp, "saved"))
+    def quantised(converter: Any) -> None:
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
         if variant == "full":
             patches = np.asarray(calibration, dtype=np.float32)
             converter.representative_dataset = lambda: ([p[np.newaxis]] for p in patches)
-        return converter.convert()
+
+    return convert_keras(load_musicnn(bundled_model_path(which)), configure=quantised)
 
 
 def _patches(y: np.ndarray, sr: int) -> np.ndarray:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -174,7 +174,8 @@ class LiteNetwork:
         return [np.concatenate(p) for p in parts]
 
 
-def convert_keras(model: keras.Model, *, batch: int | None = None) -> bytes:
+def convert_keras(model: keras.Model, *, batch: int | None = None,
+                  configure: Callable[[Any], None] | None = None) -> bytes:
     """Convert a Keras network to a float32 ``.tflite`` file's bytes (needs TensorFlow).
 
     The network is exported as a SavedModel (serving signature: its input, with the batch
@@ -187,6 +188,9 @@ def convert_keras(model: keras.Model, *, batch: int | None = None) -> bytes:
     model : keras.Model
         A single-input network.
     batch : int, optional
+    configure : callable, optional
+        Called with the ``TFLiteConverter`` before converting, to set options such as
+        quantisation (``mgc_devtools.int8`` does); float32 when not given.
 
     Returns
     -------
@@ -201,4 +205,7 @@ def convert_keras(model: keras.Model, *, batch: int | None = None) -> bytes:
     with tempfile.TemporaryDirectory(prefix="mgc_tflite_") as tmp:
         path = os.path.join(tmp, "saved")
         model.export(path, format="tf_saved_model", verbose=False, input_signature=signature)
-        return tf.lite.TFLiteConverter.from_saved_model(path).convert()
+        converter = tf.lite.TFLiteConverter.from_saved_model(path)
+        if configure is not None:
+            configure(converter)
+        return converter.convert()

@@ -19,7 +19,6 @@ outputs.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -65,15 +64,11 @@ def convert_to_tflite(keras_path: str | os.PathLike, out_path: str | os.PathLike
     -------
     Path
     """
-    import tensorflow as tf
-
+    from mgc_core.models.lite import convert_keras
     from mgc_core.models.musicnn import load_musicnn
 
-    model = load_musicnn(keras_path)
+    blob = convert_keras(load_musicnn(keras_path))
     out = Path(out_path)
-    with tempfile.TemporaryDirectory(prefix="mgc_tflite_") as tmp:
-        model.export(os.path.join(tmp, "saved"), format="tf_saved_model", verbose=False)
-        blob = tf.lite.TFLiteConverter.from_saved_model(os.path.join(tmp, "saved")).convert()
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(blob)
     return out
