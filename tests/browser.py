@@ -54,6 +54,9 @@ def running_app(*, env: dict[str, str] | None = None, timeout: float = 90.0,
         sys.executable, "-m", "streamlit", "run", str(script or ROOT / "streamlit_app.py"),
         "--server.port", str(port), "--server.address", "127.0.0.1",
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        # No source watching: another test worker writing files (bytecode, caches) would
+        # otherwise overflow inotify and make the server re-import modules mid-test.
+        "--server.fileWatcherType", "none",
     ]
     full_env = {**os.environ, **(env or {})}
     full_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT),

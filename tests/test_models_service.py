@@ -145,3 +145,35 @@ def test_sessions_at_once_get_the_answers_of_one_session_alone():
         for name, m in ref.models.items():
             np.testing.assert_allclose(together[i].models[name].segment_probabilities,
                                        m.segment_probabilities, atol=1e-5)
+
+
+def test_a_request_too_big_to_merge_stays_queued_and_later_ones_still_merge():
+    # Regression: the request left waiting (too many rows to ride along) came before the
+    # one merged, and taking the merged one out of the queue compared the two by value
+    # (their arrays): the worker thread died and every session waited forever.
+    svc, net = InferenceService(max_merge=4), _Recorder()
+    net.gate.clear()
+    done: dict[int, list[np.ndarray]] = {}
+
+    def call(i: int, rows: int) -> None:
+        done[i] = svc.run(net, np.full((rows, 3), i, np.float32), key=("n",))
+
+    first = threading.Thread(target=call, args=(0, 1))
+    first.start()
+    while svc.stats()["requests"] < 1:
+        time.sleep(0.01)
+    time.sleep(0.05)
+    threads = [first]
+    for i, rows in ((1, 2), (2, 3), (3, 1)):  # after 2 rows, 3 do not fit; 1 does
+        threads.append(threading.Thread(target=call, args=(i, rows)))
+        threads[-1].start()
+        while svc.stats()["requests"] < i + 1:
+            time.sleep(0.01)
+    net.gate.set()
+    for t in threads:
+        t.join(10)
+    assert not any(t.is_alive() for t in threads)
+    assert net.batches == [1, 3, 3]  # alone; 2 + 1 merged; the 3 rows that did not fit
+    for i, rows in ((0, 1), (1, 2), (2, 3), (3, 1)):
+        np.testing.assert_array_equal(done[i][0], np.full((rows, 3), 2 * i))
+    assert svc.stats()["pending"] == 0

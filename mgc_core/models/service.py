@@ -57,7 +57,7 @@ MAX_MERGE = 64
 WAIT_S = 120.0
 
 
-@dataclass
+@dataclass(eq=False)  # a request is itself only: comparing fields would compare arrays
 class _Request:
     run: Callable[[np.ndarray], list[np.ndarray]]
     key: tuple[Any, ...]
@@ -158,12 +158,14 @@ class InferenceService:
             while not self._queue:
                 self._cv.wait()
             first = self._queue.popleft()
-            group, items = [first], len(first.x)
-            for other in list(self._queue):
+            group, items, left = [first], len(first.x), deque()
+            for other in self._queue:
                 if other.key == first.key and items + len(other.x) <= self.max_merge:
-                    self._queue.remove(other)
                     group.append(other)
                     items += len(other.x)
+                else:
+                    left.append(other)
+            self._queue = left
             self._counts["invocations"] += 1
             self._counts["merged"] += len(group) - 1
             self._cv.notify_all()  # room in the queue
