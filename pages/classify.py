@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from functools import partial
 
 import numpy as np
 import streamlit as st
@@ -246,13 +245,6 @@ with side_by_side:
     )
 
 # ------------------------------------------------------------------ timeline
-_KEPT_SEGMENT = "classify_segment_of"  # {audio key: segment}: kept when the page is left
-
-
-def _keep_segment(widget_key: str, audio_key: str) -> None:
-    st.session_state.setdefault(_KEPT_SEGMENT, {})[audio_key] = st.session_state[widget_key]
-
-
 def _segment_clip(audio, t0: float, t1: float) -> bytes:  # noqa: ANN001 - Audio
     """Exactly the samples of one segment, as WAV bytes for its own player."""
     from mgc_core.audio import Audio, to_wav_bytes
@@ -275,14 +267,11 @@ def _segments(result, audio, is_music: bool) -> None:  # noqa: ANN001
     labels = [f"{t0:.0f}–{t1:.0f} s" for t0, t1 in result.segment_times]
     segment = 0
     if n > 1:
-        key = f"segment_{audio.key}"
-        if key not in st.session_state:  # first time here, or back from another page
-            kept = st.session_state.get(_KEPT_SEGMENT, {}).get(audio.key, 0)
-            st.session_state[key] = min(kept, n - 1)
         # Streamlit's slider sends a keyboard step only when it loses focus, so quick arrow
         # presses left it on one segment and the page on another: the stepper shows each
-        # press at once and sends the last one.
-        segment = stepper(labels, key=key, on_change=partial(_keep_segment, key, audio.key))
+        # press at once and sends the last one. Its choice is kept per song in the session
+        # (plain session state, not a widget's, so leaving the page keeps it).
+        segment = stepper(labels, key=f"segment_{audio.key}")
     for name, r in result.models.items():
         st.plotly_chart(
             plotting.timeline_figure(result.segment_times, r.segment_probabilities,

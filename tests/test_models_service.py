@@ -177,3 +177,63 @@ def test_a_request_too_big_to_merge_stays_queued_and_later_ones_still_merge():
     for i, rows in ((0, 1), (1, 2), (2, 3), (3, 1)):
         np.testing.assert_array_equal(done[i][0], np.full((rows, 3), 2 * i))
     assert svc.stats()["pending"] == 0
+
+
+class _Unequal:
+    """A key part that cannot be compared (as two arrays could not be)."""
+
+    def __eq__(self, other):
+        raise ValueError("cannot compare")
+
+    __hash__ = object.__hash__
+
+
+def test_a_request_that_cannot_be_grouped_fails_alone_and_the_worker_goes_on():
+    svc, net = InferenceService(), _Recorder()
+    net.gate.clear()
+    errors: dict[int, BaseException] = {}
+    done: dict[int, list[np.ndarray]] = {}
+
+    def call(i: int, key: tuple) -> None:
+        try:
+            done[i] = svc.run(net, np.full((1, 2), i, np.float32), key=key)
+        except ValueError as err:
+            errors[i] = err
+
+    threads = [threading.Thread(target=call, args=(0, ("n",)))]
+    threads[0].start()
+    while svc.stats()["requests"] < 1:
+        time.sleep(0.01)
+    time.sleep(0.05)
+    for i in (1, 2):  # two queued requests whose keys raise when compared
+        threads.append(threading.Thread(target=call, args=(i, (_Unequal(),))))
+        threads[-1].start()
+        while svc.stats()["requests"] < i + 1:
+            time.sleep(0.01)
+    net.gate.set()
+    for t in threads:
+        t.join(20)
+    assert not any(t.is_alive() for t in threads)
+    assert set(errors) == {1} and "cannot compare" in str(errors[1])
+    assert set(done) == {0, 2}  # the one after it ran: the worker lived on
+    np.testing.assert_array_equal(done[2][0], [[4, 4]])
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_dead_worker_is_replaced_while_callers_wait(monkeypatch):
+    import mgc_core.models.service as service_module
+
+    monkeypatch.setattr(service_module, "_CHECK_S", 0.05)
+    svc = InferenceService()
+    real_take, failed = svc._take, []
+
+    def take_with_a_bug():  # the first worker dies before taking anything
+        if not failed:
+            failed.append(True)
+            raise RuntimeError("a bug in the worker")
+        return real_take()
+
+    svc._take = take_with_a_bug
+    out = svc.run(_Recorder(), np.ones((1, 2), np.float32), key=("after",))
+    np.testing.assert_array_equal(out[0], [[2, 2]])
+    assert failed  # the request waited in the queue for the replacement worker

@@ -10,7 +10,9 @@ multi-threaded LiteRT jobs on two cores and all finish late together. Instead ea
   waits up to ``timeout`` seconds, then gets a :class:`~mgc_core.errors.ServiceBusyError`
   that says so in plain words;
 - **one worker thread** runs the requests in arrival order, each network with every core
-  (XNNPACK's threads), so the cores do one job at a time at full speed;
+  (XNNPACK's threads), so the cores do one job at a time at full speed; an error fails
+  only the requests it concerns, and a waiting caller replaces a worker that died, so no
+  session waits forever;
 - **batching across sessions**: when the worker takes a request, it also takes every
   other waiting request for the same network with inputs of the same shape (up to
   :data:`MAX_MERGE` items), runs them as one batch and hands each caller its rows.
@@ -39,6 +41,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,6 +58,8 @@ MAX_PENDING = 256
 MAX_MERGE = 64
 #: How long a caller waits for room in a full queue before it is told the server is busy.
 WAIT_S = 120.0
+#: How often a waiting caller checks that the worker thread is alive.
+_CHECK_S = 5.0
 
 
 @dataclass(eq=False)  # a request is itself only: comparing fields would compare arrays
@@ -137,7 +142,12 @@ class InferenceService:
             self._counts["requests"] += 1
             self._counts["max_depth"] = max(self._counts["max_depth"], len(self._queue))
             self._cv.notify_all()
-        return request.future.result()
+        while True:
+            try:
+                return request.future.result(timeout=_CHECK_S)
+            except FutureTimeout:
+                with self._cv:  # a worker that died (a bug) is replaced; the queue goes on
+                    self._ensure_worker()
 
     def stats(self) -> dict[str, int]:
         """Counts since the process started: ``requests``, ``invocations`` (worker runs),
@@ -159,12 +169,18 @@ class InferenceService:
                 self._cv.wait()
             first = self._queue.popleft()
             group, items, left = [first], len(first.x), deque()
-            for other in self._queue:
-                if other.key == first.key and items + len(other.x) <= self.max_merge:
-                    group.append(other)
-                    items += len(other.x)
-                else:
-                    left.append(other)
+            try:
+                for other in self._queue:
+                    if other.key == first.key and items + len(other.x) <= self.max_merge:
+                        group.append(other)
+                        items += len(other.x)
+                    else:
+                        left.append(other)
+            except BaseException as err:  # noqa: BLE001 - a key that cannot be compared
+                # fails its own request, never the worker: a dead worker hangs every session
+                first.future.set_exception(err)
+                self._cv.notify_all()
+                return []
             self._queue = left
             self._counts["invocations"] += 1
             self._counts["merged"] += len(group) - 1
@@ -174,6 +190,8 @@ class InferenceService:
     def _loop(self) -> None:
         while True:
             group = self._take()
+            if not group:
+                continue
             live = [r for r in group if r.future.set_running_or_notify_cancel()]
             if not live:
                 continue
