@@ -589,7 +589,8 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ensemble-every-seed", action="store_true",
                    help="score the ensemble's nested weights on every fold seed, not only the "
                         "first (refits every model 10 times more per seed: about 40 min each "
-                        "on 2 cores)")
+                        "on 2 cores); with --models ensemble, the stored members are "
+                        "cross-validated again on the later seeds only")
     p.add_argument("--out", default=None,
                    help="assets folder (default: the assets/ folder of the repository)")
     p.add_argument("--cache", default=None,

@@ -380,6 +380,29 @@ def test_the_ensemble_can_be_scored_on_every_fold_seed(tiny, tmp_path, fake_mode
     assert len(ens["seeds"]["balanced_accuracy"]["values"]) == 2
 
 
+def test_the_ensemble_alone_is_scored_on_every_seed_from_the_stored_members(
+        tiny, tmp_path, fake_models):
+    from mgc_core.evaluation import read_evaluation
+
+    root = tmp_path / "assets"
+    evaluate_all(tiny, models=MODEL_NAMES, fold_seeds=(0, 1), cache_dir=tmp_path / "cache",
+                 assets_dir=root, n_resamples=50)
+    members = {m: (root / "evaluation" / f"{m}.json").read_bytes() for m in MODEL_NAMES}
+    fitted = len(fake_models)
+    report = evaluate_all(tiny, models=["ensemble"], fold_seeds=(0, 1),
+                          cache_dir=tmp_path / "cache", assets_dir=root, n_resamples=50,
+                          ensemble_every_seed=True)
+    ens = read_evaluation("ensemble", assets_dir=root)
+    assert ens["protocol"]["fold_seeds"] == [0, 1]
+    assert set(ens["weights_by_seed"]) == {"0", "1"}
+    assert len(ens["seeds"]["balanced_accuracy"]["values"]) == 2
+    # The members were cross-validated again on seed 1 only; their records are untouched.
+    assert set(report.paths) == {"ensemble"}
+    assert {m: (root / "evaluation" / f"{m}.json").read_bytes() for m in MODEL_NAMES} == members
+    assert any("later seeds" in t for t in report.timings)
+    assert len(fake_models) > fitted
+
+
 @pytest.fixture(scope="module")
 def knn_cache(tmp_path_factory) -> Path:
     """One input cache shared by the tests that use the real KNN."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -87,6 +87,32 @@ def _clip_entries(table: ClipTable, cv: CVResult, seed: int) -> list[dict[str, A
     ]
 
 
+def _member_seeds(
+    table: ClipTable,
+    inputs: Mapping[str, Sequence[np.ndarray]],
+    results: Mapping[str, CVResult],
+    *,
+    protocol: Mapping[str, Any],
+    split_ids: Mapping[str, list[str]] | None,
+    progress: Progress | None,
+) -> dict[int, dict[str, np.ndarray]]:
+    """Every member's out-of-fold clip probabilities on each fold seed after the first.
+
+    Members cross-validated in this run give theirs; the others (read from their stored
+    records, which hold the first seed's predictions only) are cross-validated on the
+    later seeds now.
+    """
+    from mgc_core.models.registry import MODEL_NAMES
+
+    later = [int(s) for s in protocol["fold_seeds"][1:]]
+    missing = [m for m in MODEL_NAMES if m not in results]
+    refit = (cross_validate(table, inputs, protocol={**protocol, "fold_seeds": later},
+                            models=missing, split_ids=split_ids, progress=progress)
+             if later and missing else {})
+    every = {**results, **refit}
+    return {s: {m: every[m].clip_probabilities[s] for m in MODEL_NAMES} for s in later}
+
+
 def evaluate_all(
     dataset: GTZAN,
     *,
@@ -128,9 +154,10 @@ def evaluate_all(
         Bootstrap resamples (default :data:`mgc_core.evaluation.N_RESAMPLES`).
     progress : callable, optional
     ensemble_every_seed : bool
-        Score the ensemble's nested weights on every fold seed (when every model is
-        evaluated in this run), not only the first: each seed refits every model once per
-        pair of folds.
+        Score the ensemble's nested weights on every fold seed, not only the first: each
+        later seed needs every member's out-of-fold predictions on its folds (members not
+        evaluated in this run are cross-validated on the later seeds only, their records
+        left as they are) and refits every model once per pair of folds.
 
     Returns
     -------
@@ -186,9 +213,14 @@ def evaluate_all(
         )
     if with_ensemble:
         t0 = time.perf_counter()
-        every_seed = ({int(k): {m: results[m].clip_probabilities[int(k)] for m in MODEL_NAMES}
-                       for k in protocol["fold_seeds"]}
-                      if ensemble_every_seed and set(MODEL_NAMES) <= set(results) else None)
+        every_seed = None
+        if ensemble_every_seed:
+            every_seed = _member_seeds(table, inputs, results, protocol=protocol,
+                                       split_ids=split_ids, progress=progress)
+            if refitted := [m for m in MODEL_NAMES if m not in results]:
+                timings[f"cross-validation {', '.join(refitted)} (ensemble's later seeds)"] = (
+                    time.perf_counter() - t0)
+                t0 = time.perf_counter()
         records["ensemble"] = ensemble_record(
             table, inputs, {**stored, **records}, protocol=protocol, split_ids=split_ids, data=data,
             command=command, n_resamples=n_resamples, progress=progress, seeds=every_seed)
