@@ -112,9 +112,22 @@ def rss_mb() -> float:
 
 
 def peak_rss_mb() -> float:
-    """The peak resident set size of this process so far (``ru_maxrss``), in MB (Unix)."""
+    """The peak resident set size of this process so far, in MB.
+
+    On Linux, ``VmHWM`` of ``/proc/self/status``: the high-water mark of this program's
+    own memory. ``ru_maxrss`` (used elsewhere) is not: a child started by ``subprocess``
+    (vfork and exec) inherits the parent's peak in it, so a small child of a big parent
+    would report the parent's peak.
+    """
     import resource
 
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except (OSError, ValueError, IndexError):
+        pass
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / 2**20 if sys.platform == "darwin" else peak / 1024  # bytes on macOS, else KiB
 

@@ -184,3 +184,14 @@ def test_the_tools_import_no_circle_and_the_library_reaches_them_only_from_its_c
     users = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "mgc_core").rglob("*.py")
                    if any(t.startswith("mgc_devtools") for t in _imports(p)))
     assert users == ["mgc_core/cli.py"]
+
+
+def test_a_small_child_of_a_big_process_reports_its_own_peak():
+    # ru_maxrss carries the parent's peak into a child started by subprocess; the
+    # benchmark's cold start and the memory tool measure such children.
+    ballast = np.ones(300 * 2**20 // 8)  # this process: at least 300 MB resident
+    code = "from mgc_devtools._common import peak_rss_mb; print(peak_rss_mb())"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=Path(common.__file__).parents[1])
+    assert ballast.sum() > 0
+    assert float(out.stdout.strip()) < 200
