@@ -25,10 +25,11 @@ A ``WHILE`` loop (what the converter makes of a Keras LSTM it cannot fuse) count
 once per iteration: the iterations are read from the loop's counter (the body output that
 is its input plus one) before and after the run. A recurrent layer unrolled into
 matrix products is simply counted op by op. Everything else (activations, additions,
-pooling, reshapes, means, ...) costs no multiply-add here and is listed in
-:attr:`MacCount.zero_ops`; operators that do multiply-adds this counter does not model
-(``SVDF``, plain RNN cells, custom operators, ``IF``, a loop whose count is unknown) are
-listed in :attr:`MacCount.uncounted`, so that a total is never silently short.
+pooling, reshapes, means, a convolution whose kernel only copies inputs, ...) costs no
+multiply-add here and is listed in :attr:`MacCount.zero_ops`; operators that do
+multiply-adds this counter does not model (``SVDF``, plain RNN cells, custom operators,
+``IF``, a loop whose count is unknown) are listed in :attr:`MacCount.uncounted`, so that
+a total is never silently short.
 
 Examples
 --------
@@ -306,6 +307,8 @@ def count_macs(
                 body = op.builtinOptions.bodySubgraphIndex
                 loops[body] = loops.get(body, 0) + times * n
                 pending.append((body, times * n))
+            elif name == "CONV_2D" and _is_selection(value(sg, op.inputs[1])):
+                zero["CONV_2D (selection)"] += 1
             elif name in COUNTED_OPS:
                 by_op[name] += times * _op_macs(name, op, lambda t, sg=sg: shape(sg, t))
             elif name in UNCOUNTED_OPS:
@@ -316,6 +319,18 @@ def count_macs(
         total=int(sum(by_op.values())), by_op=dict(by_op), zero_ops=dict(sorted(zero.items())),
         uncounted=dict(uncounted), input_shapes=tuple(shapes_in), loops=loops,
     )
+
+
+def _is_selection(weights: np.ndarray | None) -> bool:
+    """Whether a convolution's kernel only copies: 0s and 1s, one 1 per output channel.
+
+    Such a convolution (``musicnn_lite.serving_graph`` unfolds mel bands into channels
+    with one) moves data and does no arithmetic that the network needs.
+    """
+    if weights is None or weights.ndim < 2 or weights.size == 0:
+        return False
+    w = weights.reshape(weights.shape[0], -1)
+    return bool(np.isin(w, (0.0, 1.0)).all() and (w.sum(axis=1) == 1).all())
 
 
 def _op_macs(name: str, op: Any, shape: Any) -> int:

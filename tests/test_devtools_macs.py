@@ -180,3 +180,16 @@ def test_a_bidirectional_lstm_counts_the_same_as_loops_or_unrolled(unroll):
     per_input = 2 * 10 * 4 * 8 * (6 + 8) + 16 * 3
     assert count.total == 4 * per_input, count.by_op
     assert count.complete and (bool(count.loops) != unroll)
+
+
+def test_a_kernel_that_only_copies_is_not_counted():
+    import numpy as np
+
+    from mgc_devtools.macs import _is_selection
+
+    eye = np.eye(4, dtype=np.float32).reshape(4, 1, 4, 1)  # (out, kh, kw, in)
+    assert _is_selection(eye)
+    assert not _is_selection(2 * eye)
+    assert not _is_selection(np.ones((4, 1, 4, 1), np.float32))
+    assert not _is_selection(None) and not _is_selection(np.zeros((0, 3)))
+

@@ -121,6 +121,36 @@ def test_conversion_reproduces_the_bundled_network(tmp_path, lite):
                                lite["MSD_musicnn"].predict(x)["taggram"], atol=1e-6)
 
 
+@pytest.mark.slow
+def test_the_serving_graph_computes_the_reference_network_exactly():
+    """The rewrites (frequency unfolded, batch norm after the max-pool, filters with a
+    negative batch-norm scale negated) hold for any weights: here random ones with both
+    signs of scale in every block, on inputs with large values of both signs."""
+    from mgc_core.models.musicnn_lite import serving_graph
+
+    ref = mn.build_musicnn(name="random_musicnn")
+    rng = np.random.default_rng(3)
+    for layer in ref.layers:
+        weights = layer.get_weights()
+        if not weights:
+            continue
+        if layer.name.endswith("bn") or layer.name in ("input_bn", "penultimate"):
+            gamma, beta, mean, var = weights
+            gamma = rng.uniform(0.5, 2.0, gamma.shape) * rng.choice([-1.0, 1.0], gamma.shape)
+            weights = [gamma, rng.normal(size=beta.shape), rng.normal(size=mean.shape),
+                       rng.uniform(0.5, 2.0, var.shape)]
+        else:
+            weights = [rng.normal(scale=0.1, size=w.shape) for w in weights]
+        layer.set_weights([w.astype(np.float32) for w in weights])
+    serving = serving_graph(ref)
+    x = _patches(3, seed=5)
+    want, got = ref.predict_on_batch(x), serving.predict_on_batch(x)
+    for key in ("penultimate", "taggram"):
+        np.testing.assert_allclose(got[key], want[key], rtol=1e-4, atol=1e-4)
+    names = {layer.name for layer in serving.layers}
+    assert {"timbral_7x38_unfold", "timbral_7x67_unfold", "temporal_128_sign"} <= names
+
+
 GTZAN = Path(__file__).parents[1].parent / "shared" / "data" / "gtzan"
 
 
