@@ -76,17 +76,16 @@ class Head:
 
 
 def _logistic(C: float, *, prior: float | None = None) -> Any:  # noqa: N803 - sklearn's name
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import FunctionTransformer, StandardScaler
+    """The transfer model's own head; with ``prior``, AudioSet's genre columns scaled by it."""
+    from sklearn.preprocessing import FunctionTransformer
 
-    from mgc_core.models.transfer import MAX_ITER, TOL
+    from mgc_core.models.transfer import TransferModel
 
-    steps = [StandardScaler()]
+    head = TransferModel()._head(C)
     if prior is not None:
-        steps.append(FunctionTransformer(_scale_genre_columns, kw_args={"w": prior}))
-    steps.append(LogisticRegression(C=C, class_weight="balanced", max_iter=MAX_ITER, tol=TOL))
-    return make_pipeline(*steps)
+        head.steps.insert(1, ("prior", FunctionTransformer(_scale_genre_columns,
+                                                           kw_args={"w": prior})))
+    return head
 
 
 def _genre_columns() -> np.ndarray:

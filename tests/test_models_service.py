@@ -147,6 +147,20 @@ def test_sessions_at_once_get_the_answers_of_one_session_alone():
                                        m.segment_probabilities, atol=1e-5)
 
 
+def _queue_in_order(svc, call, args_list) -> list[threading.Thread]:
+    """Start ``call(*args)`` in a thread per item, each once the one before is queued (the
+    first is then held by the worker), so the queue holds them in this order."""
+    threads = []
+    for n, args in enumerate(args_list, start=1):
+        threads.append(threading.Thread(target=call, args=args))
+        threads[-1].start()
+        while svc.stats()["requests"] < n:
+            time.sleep(0.01)
+        if n == 1:
+            time.sleep(0.05)  # the worker has taken it
+    return threads
+
+
 def test_a_request_too_big_to_merge_stays_queued_and_later_ones_still_merge():
     # Regression: the request left waiting (too many rows to ride along) came before the
     # one merged, and taking the merged one out of the queue compared the two by value
@@ -158,17 +172,8 @@ def test_a_request_too_big_to_merge_stays_queued_and_later_ones_still_merge():
     def call(i: int, rows: int) -> None:
         done[i] = svc.run(net, np.full((rows, 3), i, np.float32), key=("n",))
 
-    first = threading.Thread(target=call, args=(0, 1))
-    first.start()
-    while svc.stats()["requests"] < 1:
-        time.sleep(0.01)
-    time.sleep(0.05)
-    threads = [first]
-    for i, rows in ((1, 2), (2, 3), (3, 1)):  # after 2 rows, 3 do not fit; 1 does
-        threads.append(threading.Thread(target=call, args=(i, rows)))
-        threads[-1].start()
-        while svc.stats()["requests"] < i + 1:
-            time.sleep(0.01)
+    # after the first: 2 rows, then 3 that do not fit beside them, then 1 that does
+    threads = _queue_in_order(svc, call, [(0, 1), (1, 2), (2, 3), (3, 1)])
     net.gate.set()
     for t in threads:
         t.join(10)
@@ -200,16 +205,8 @@ def test_a_request_that_cannot_be_grouped_fails_alone_and_the_worker_goes_on():
         except ValueError as err:
             errors[i] = err
 
-    threads = [threading.Thread(target=call, args=(0, ("n",)))]
-    threads[0].start()
-    while svc.stats()["requests"] < 1:
-        time.sleep(0.01)
-    time.sleep(0.05)
-    for i in (1, 2):  # two queued requests whose keys raise when compared
-        threads.append(threading.Thread(target=call, args=(i, (_Unequal(),))))
-        threads[-1].start()
-        while svc.stats()["requests"] < i + 1:
-            time.sleep(0.01)
+    # behind the first, two queued requests whose keys raise when compared
+    threads = _queue_in_order(svc, call, [(0, ("n",)), (1, (_Unequal(),)), (2, (_Unequal(),))])
     net.gate.set()
     for t in threads:
         t.join(20)
