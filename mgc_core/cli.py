@@ -57,11 +57,12 @@ def _cmd_convert_musicnn(args: argparse.Namespace) -> int:
 
 
 def _cmd_convert_models(args: argparse.Namespace) -> int:
-    """Convert the bundled CNN and LSTM (.keras) to the LiteRT files the app serves."""
+    """Rebuild the files the app serves (.tflite, .npz) from the bundled trained models."""
     from mgc_core.training.jobs import convert_trained
 
     for name, path in convert_trained(args.models).items():
-        print(f"{name} -> {path} ({path.stat().st_size / 1e6:.2f} MB, LiteRT)")
+        kind = "LiteRT" if path.suffix == ".tflite" else "arrays"
+        print(f"{name} -> {path} ({path.stat().st_size / 1e6:.2f} MB, {kind})")
     return 0
 
 
@@ -542,11 +543,13 @@ def _build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "convert-models",
-        help="convert the bundled CNN and LSTM (.keras) to the .tflite files the app serves",
-        description="train writes both; this rebuilds the .tflite files without training.",
+        help="rebuild the files the app serves from the bundled trained models: CNN and "
+             "LSTM (.keras -> .tflite), KNN and transfer head (.skops -> .npz)",
+        description="train writes both; this rebuilds the served files without training.",
     )
-    p.add_argument("--models", nargs="+", default=None, choices=("cnn", "lstm"),
-                   help="models to convert (default: cnn lstm)")
+    p.add_argument("--models", nargs="+", default=None,
+                   choices=("knn", "cnn", "lstm", "transfer"),
+                   help="models to convert (default: all four)")
     p.set_defaults(func=_cmd_convert_models)
 
     p = sub.add_parser(

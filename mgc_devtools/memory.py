@@ -9,7 +9,9 @@ A child interpreter (nothing imported before it starts) goes through the steps o
 served classification, the models' steps in the order :func:`classify` runs them, and
 reads its resident set size (RSS) and peak after each (:data:`STEPS`):
 
-- the libraries: NumPy, SciPy's signal module, numba, scikit-learn, LiteRT;
+- the libraries: NumPy, SciPy's signal module, numba (librosa's), LiteRT (scikit-learn is
+  not imported: the KNN and the transfer head are served from arrays,
+  :mod:`mgc_core.models.heads`);
 - loading every bundled model (:func:`~mgc_core.analysis.classify.load_models`);
 - decoding a synthesised clip (written as WAV) and the shared analysis
   (:func:`~mgc_core.models.frontend.analyse_audio`, librosa's first use);
@@ -39,7 +41,7 @@ from mgc_core.errors import MGCError
 __all__ = ["STEPS", "measure", "format_table", "main"]
 
 #: The steps, in order, as the child reports them.
-STEPS = ("start", "numpy", "scipy.signal", "numba", "scikit-learn", "litert", "load models",
+STEPS = ("start", "numpy", "scipy.signal", "numba", "litert", "load models",
          "decode 30 s", "analysis", "knn", "cnn", "lstm", "transfer", "audioset",
          "AudioSet tags", "classify long")
 
@@ -53,7 +55,6 @@ step("start")
 import numpy; step("numpy")
 import scipy.signal; step("scipy.signal")
 import numba; step("numba")
-import sklearn.linear_model, sklearn.neighbors; step("scikit-learn")
 import ai_edge_litert.interpreter; step("litert")
 from mgc_core.audio import load_audio
 from mgc_core.analysis.classify import classify, load_models, _tagger

@@ -234,6 +234,32 @@ def test_white_noise_is_much_flatter_than_a_sine(noise, sine440):
     assert flat_noise > 1000 * flat_sine
 
 
+@pytest.mark.parametrize("rms_from", ["spectrum", "samples"])
+def test_long_inputs_are_described_in_blocks_with_the_same_values(monkeypatch, rms_from):
+    """The per-frame features go block by block (bounded memory): the values are those
+    of one librosa call over every frame, across the blocks' edges."""
+    from mgc_core.features import spectral
+
+    monkeypatch.setattr(spectral, "_SHAPE_BLOCK", 50)  # several blocks, one ragged
+    y = signals.chirp(duration=3.0) + 0.1 * signals.white_noise(duration=3.0)
+    got = F.spectral_features(y, sr=SR, rms_from=rms_from, dtype=np.float64)
+    mag = np.sqrt(F.stft_power(y, sr=SR))
+    assert mag.shape[1] % 50 and mag.shape[1] > 100
+    spec = librosa.feature
+    want = {
+        "centroid": spec.spectral_centroid(S=mag, sr=SR)[0],
+        "bandwidth": spec.spectral_bandwidth(S=mag, sr=SR)[0],
+        "rolloff": spec.spectral_rolloff(S=mag, sr=SR)[0],
+        "flatness": spec.spectral_flatness(S=mag)[0],
+    }
+    if rms_from == "spectrum":
+        want["rms"] = spec.rms(S=mag, frame_length=2048)[0]
+    assert list(got) == ["centroid", "bandwidth", "rolloff", "flatness", "zcr", "rms",
+                         "contrast"]
+    for name, values in want.items():
+        np.testing.assert_array_equal(got[name], values, err_msg=name)
+
+
 def test_contrast_works_at_low_sample_rates():
     f = F.spectral_features(signals.sine(sr=8000, duration=1.0), sr=8000, n_fft=256, hop_length=64)
     assert np.isfinite(f["contrast"]).all()

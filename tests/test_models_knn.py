@@ -84,6 +84,24 @@ def test_features_shape_and_values():
     assert np.all((tempo > 30) & (tempo < 330))
 
 
+def test_tempo_blocks_give_the_tempo_of_each_segment_alone(monkeypatch):
+    """Segments' tempi are estimated a few at a time (bounded memory), each from its own
+    onset envelope: the same values as one segment at a time."""
+    import librosa
+
+    from mgc_core.models import knn
+
+    rng = np.random.default_rng(3)
+    y = np.concatenate([librosa.clicks(times=np.arange(0, 3, 60 / bpm), sr=SR,
+                                       length=SEGMENT_SAMPLES) for bpm in (80, 100, 120, 150, 90)])
+    front = analyse((y + 0.01 * rng.normal(size=y.size)).astype(np.float32))
+    monkeypatch.setattr(knn, "_TEMPO_BLOCK", 2)
+    blocks = segment_features(front)[:, -1]
+    monkeypatch.setattr(knn, "_TEMPO_BLOCK", 1)
+    np.testing.assert_array_equal(blocks, segment_features(front)[:, -1])
+    assert front.n_segments == 5 and np.unique(blocks).size > 1
+
+
 def test_features_of_silence_and_short_clip_are_finite():
     X = segment_features(analyse(np.zeros(SEGMENT_SAMPLES // 3, np.float32)))
     assert X.shape == (1, 91) and np.all(np.isfinite(X))
@@ -114,9 +132,27 @@ def test_save_load_round_trip(fitted, data, tmp_path):
     _, (X, _, _) = data
     path = tmp_path / KNNModel.file_name
     fitted.save(path)
+    assert KNNModel.saved_files(path) == [path, path.with_suffix(".npz")]
     loaded = KNNModel.load(path)
     np.testing.assert_array_equal(loaded.predict_proba(X), fitted.predict_proba(X))
     assert loaded.best_params_ == fitted.best_params_
+    # The served arrays: the same probabilities and settings, but no saving.
+    served = KNNModel.load(KNNModel.served_path(path))
+    assert not hasattr(served, "pipeline_")
+    np.testing.assert_array_equal(served.predict_proba(X), fitted.predict_proba(X))
+    assert served.best_params_ == fitted.best_params_ and served.cv_score_ == fitted.cv_score_
+    np.testing.assert_array_equal(served.trained_classes_, fitted.trained_classes_)
+    with pytest.raises(ParameterError, match=r"loaded from its \.npz"):
+        served.save(tmp_path / "again.skops")
+
+
+def test_served_head_gives_scikit_learn_probabilities(fitted, data):
+    """What predicts (NumPy arrays) agrees with the fitted scikit-learn pipeline."""
+    from mgc_core.models._sklearn_common import genre_columns
+
+    _, (X, _, _) = data
+    reference = genre_columns(fitted.pipeline_.predict_proba(X), fitted.pipeline_.classes_)
+    np.testing.assert_allclose(fitted.predict_proba(X), reference, atol=1e-6)
 
 
 def test_untrusted_type_is_refused(fitted, tmp_path):

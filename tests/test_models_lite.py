@@ -116,8 +116,8 @@ def test_convert_trained_rebuilds_and_records_the_files(tmp_path):
     assert entry["command"] == CONVERT_COMMAND
     assert entry["data"]["converted_from"] == "models/cnn.keras"
     assets.verify(root / "models" / "cnn.tflite", root=root)
-    with pytest.raises(ParameterError, match="no Keras network"):
-        convert_trained(["knn"], assets_dir=root)
+    with pytest.raises(ParameterError, match="no trained file to convert"):
+        convert_trained(["audioset"], assets_dir=root)
 
 
 _SERVE = r"""

@@ -139,6 +139,13 @@ def test_head_round_trip(fitted, data, tmp_path):
     loaded = TransferModel.load(path)
     np.testing.assert_array_equal(loaded.predict_proba(X), fitted.predict_proba(X))
     assert loaded.best_params_ == fitted.best_params_
+    served = TransferModel.load(TransferModel.served_path(path))
+    assert served.best_params_ == fitted.best_params_ and served.cv_level_ == fitted.cv_level_
+    np.testing.assert_array_equal(served.predict_proba(X), fitted.predict_proba(X))
+    from mgc_core.models._sklearn_common import genre_columns
+
+    reference = genre_columns(fitted.pipeline_.predict_proba(X), fitted.pipeline_.classes_)
+    np.testing.assert_allclose(fitted.predict_proba(X), reference, atol=1e-6)
 
 
 def test_untrusted_or_foreign_files_are_refused(tmp_path):

@@ -42,7 +42,8 @@ def _assets(root: Path, *, models: bool = True, evaluation: bool = True) -> Path
         shutil.copy(REAL / notice, root / notice)
         assets.record([root / notice], command="copied", data="upstream notice", root=root)
     if models:
-        for name in ("knn.skops", "cnn.keras", "lstm.keras", "transfer_head.skops"):
+        for name in ("knn.skops", "knn.npz", "cnn.keras", "cnn.tflite", "lstm.keras",
+                     "lstm.tflite", "transfer_head.skops", "transfer_head.npz"):
             (root / "models" / name).write_bytes(b"toy " + name.encode())
             assets.record([root / "models" / name], command="train", data=DATA, root=root)
     if evaluation:
@@ -142,9 +143,9 @@ def test_altered_licence_shows_the_error(monkeypatch, tmp_path, notice):
 
 def test_real_assets(monkeypatch):
     files = assets.read_manifest(REAL / "manifest.json")["files"]
-    if "models/knn.skops" not in files:
+    if "models/knn.npz" not in files:
         pytest.skip("bundled models not recorded: run `python -m mgc_core train --gtzan DIR`")
-    data = files["models/knn.skops"]["data"]
+    data = files["models/knn.npz"]["data"]
     at = _run(monkeypatch, REAL)
     assert not at.exception and not messages(at, "error")
     assert at.metric[0].value == str(data["n_clips"] + data["excluded"])

@@ -18,7 +18,8 @@ anything else              :func:`mgc_core.assets.verify` (the About page's lice
 =========================  ====================================================
 
 A file whose checksum is right but whose content is unsafe (a ``.skops`` holding an
-untrusted type, a ``.keras`` holding a ``Lambda`` layer) is refused by the loader.
+untrusted type, a served ``.npz`` holding a pickled object, a ``.keras`` holding a
+``Lambda`` layer) is refused by the loader.
 
 The pages that read assets (Classify, Models, Dataset, About) are then run on a tampered
 copy with ``AppTest``: each shows an ``st.error`` naming the file and how to restore it,
@@ -170,7 +171,7 @@ def test_the_intact_copy_passes_the_checks(copy, deserialised, monkeypatch):
 def test_the_transfer_model_holds_the_networks_of_its_folder(copy, deserialised):
     """Loading the transfer model verifies its head and both networks, which it then holds."""
     model = load_model("transfer", assets_dir=copy)
-    assert deserialised[0] == copy / "models/transfer_head.skops"
+    assert deserialised[0] == copy / "models/transfer_head.npz"
     assert sorted(deserialised[1:]) == [copy / n for n in sorted(NETWORK_FILES)]
     assert len(model.networks_) == 2 and model.networks() is model.networks_
     assert model.tagger() is model.tagger_
@@ -228,11 +229,11 @@ def test_unlisted_file_is_refused(copy, deserialised, monkeypatch, name):
 
 def test_the_default_folder_is_read_when_called(copy, deserialised, monkeypatch):
     """Without an explicit folder, every reader uses assets.ASSETS_DIR as it is now."""
-    for name in ("models/knn.skops", "evaluation/knn.json", datamap.MAP_FILE,
+    for name in ("models/knn.npz", "evaluation/knn.json", datamap.MAP_FILE,
                  "models/MUSICNN_LICENSE.md"):
         _rewrite(copy / name, "flipped byte")
     monkeypatch.setattr(assets, "ASSETS_DIR", copy)
-    for read, name in ((lambda: load_model("knn"), "models/knn.skops"),
+    for read, name in ((lambda: load_model("knn"), "models/knn.npz"),
                        (lambda: read_evaluation("knn"), "evaluation/knn.json"),
                        (datamap.read_map, datamap.MAP_FILE),
                        (lambda: assets.verify(copy / "models/MUSICNN_LICENSE.md"),
@@ -269,18 +270,49 @@ class Untrusted:
 def test_skops_with_an_untrusted_type_is_refused_though_its_checksum_passes(
     copy, monkeypatch, model
 ):
-    """The manifest vouches for the bytes, not their safety: the skops allow-list still holds."""
+    """The manifest vouches for the bytes, not their safety: the skops allow-list still holds
+    for the trained file (what ``convert-models`` reads; the app serves the ``.npz``)."""
     import skops.io as sio
 
-    path = model_path(model, assets_dir=copy)
+    from mgc_core.training.jobs import convert_trained
+
+    path = copy / "models" / model_class(model).file_name
+    assert path.suffix == ".skops"
     name = path.relative_to(copy).as_posix()
     sio.dump({"model": model, "format": 1, "pipeline": Untrusted(), "best_params": {}}, path)
     assets.record([path], command=MANIFEST[name]["command"], data=MANIFEST[name]["data"],
                   root=copy)
     assets.verify(path, root=copy)
-    with pytest.raises(AssetError, match="does not trust") as info:
+    for load in (lambda: model_class(model).load(path),
+                 lambda: convert_trained([model], assets_dir=copy)):
+        with pytest.raises(AssetError, match="does not trust") as info:
+            load()
+        assert f"{Untrusted.__module__}.{Untrusted.__qualname__}" in str(info.value)
+    assert not Untrusted.ran
+
+
+@pytest.mark.parametrize("model", ["knn", "transfer"])
+def test_served_head_holding_a_pickle_is_refused_though_its_checksum_passes(copy, model):
+    """The served ``.npz`` is read without pickle: an object array in it is refused, unrun."""
+    import io
+
+    import numpy as np
+
+    path = model_path(model, assets_dir=copy)
+    assert path.suffix == ".npz"
+    name = path.relative_to(copy).as_posix()
+    with np.load(path, allow_pickle=False) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    arrays["classes"] = np.array([Untrusted()], dtype=object)
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    path.write_bytes(buf.getvalue())
+    assets.record([path], command=MANIFEST[name]["command"], data=MANIFEST[name]["data"],
+                  root=copy)
+    assets.verify(path, root=copy)
+    with pytest.raises(AssetError, match="not a readable mgc head file") as info:
         load_model(model, assets_dir=copy)
-    assert f"{Untrusted.__module__}.{Untrusted.__qualname__}" in str(info.value)
+    assert "allow_pickle" in str(info.value)
     assert not Untrusted.ran
 
 
@@ -373,7 +405,7 @@ def test_about_page_names_the_altered_file_and_renders_the_rest(copy, app_on_cop
     _one_error_names(at, name)
     text = "\n".join(m.value for m in at.markdown)
     assert "never stored on disk" in text and "Tzanetakis and P. Cook" in text
-    data = MANIFEST["models/knn.skops"]["data"]  # held, left out as faulty, usable
+    data = MANIFEST["models/knn.npz"]["data"]  # held, left out as faulty, usable
     assert [m.value for m in at.metric][:3] == [
         str(data["n_clips"] + data["excluded"]), str(data["excluded"]), str(data["n_clips"])]
 
@@ -386,15 +418,15 @@ def test_classify_page_names_the_altered_model_and_keeps_the_input_panel(
     opened: list[Path] = []
     monkeypatch.setattr(knn, "load", classmethod(
         lambda cls, path: opened.append(Path(path)) or real_load(cls, path)))
-    _rewrite(copy / "models" / "knn.skops", "flipped byte")
+    _rewrite(copy / "models" / "knn.npz", "flipped byte")
     at = app_on_copy("classify")
     at.selectbox(key="input_signal").set_value("drum_pattern")
     at.button(key="input_signal_go").click()
     at.run()
-    _one_error_names(at, "models/knn.skops")
+    _one_error_names(at, "models/knn.npz")
     assert at.selectbox(key="input_signal").value == "drum_pattern"  # the panel is still there
     assert not any(h.value.startswith("Verdict") for h in at.subheader)
-    assert copy / "models" / "knn.skops" not in opened  # refused before it was deserialised
+    assert copy / "models" / "knn.npz" not in opened  # refused before it was deserialised
 
 
 def test_stored_evaluation_errors_name_the_altered_file(copy, monkeypatch):

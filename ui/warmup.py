@@ -40,9 +40,9 @@ def _warm() -> None:
 @st.cache_resource(show_spinner=False)
 def warm_up_in_background() -> threading.Thread:
     """Start the warm-up thread once per process and return it."""
-    # Import pandas fully here, before the thread starts: the thread's first imports
-    # (scikit-learn, skops) import pandas too, and plotly takes whatever sys.modules holds,
-    # so a page drawing a chart meanwhile could get a half-initialised pandas.
+    # Import pandas fully here, before the thread starts: should a library the thread
+    # imports import pandas too, plotly takes whatever sys.modules holds, so a page
+    # drawing a chart meanwhile could get a half-initialised pandas.
     import pandas  # noqa: F401
     thread = threading.Thread(target=_warm, name="mgc-warm-up", daemon=True)
     thread.start()

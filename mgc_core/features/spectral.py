@@ -670,22 +670,42 @@ def spectral_features(
     mag = np.sqrt(power)
     t = mag.shape[1]
     spec = librosa.feature
-    if c.rms_from == "spectrum":
-        rms = spec.rms(S=mag, frame_length=n_fft)
-    else:
-        rms = pool_frames(
+    out = _frame_shape(mag, sr=c.sr, n_fft=n_fft, rms=c.rms_from == "spectrum")
+    if c.rms_from != "spectrum":
+        out["rms"] = pool_frames(
             spec.rms(y=c.y, frame_length=n_fft, hop_length=hop_length), pool=pool, how="rms"
-        )
+        )[0, :t]
     zcr = spec.zero_crossing_rate(c.y, frame_length=n_fft, hop_length=hop_length)
-    out = {
-        "centroid": spec.spectral_centroid(S=mag, sr=c.sr, n_fft=n_fft)[0],
-        "bandwidth": spec.spectral_bandwidth(S=mag, sr=c.sr, n_fft=n_fft)[0],
-        "rolloff": spec.spectral_rolloff(S=mag, sr=c.sr, n_fft=n_fft)[0],
-        "flatness": spec.spectral_flatness(S=mag)[0],
-        "zcr": pool_frames(zcr, pool=pool)[0, :t],
-        "rms": rms[0, :t],
-        "contrast": spec.spectral_contrast(
-            S=mag, sr=c.sr, n_fft=n_fft, fmin=_contrast_fmin(c.sr), n_bands=CONTRAST_BANDS
-        ),
-    }
-    return {k: v.astype(c.dtype) for k, v in out.items()}
+    out["zcr"] = pool_frames(zcr, pool=pool)[0, :t]
+    # The contrast's dB floor is relative to its loudest band over all frames: one call.
+    out["contrast"] = spec.spectral_contrast(
+        S=mag, sr=c.sr, n_fft=n_fft, fmin=_contrast_fmin(c.sr), n_bands=CONTRAST_BANDS
+    )
+    order = ("centroid", "bandwidth", "rolloff", "flatness", "zcr", "rms", "contrast")
+    return {k: out[k].astype(c.dtype) for k in order}
+
+
+#: Frames of a magnitude spectrogram that :func:`_frame_shape` describes at once: its
+#: float64 temporaries stay a few MB for any length (a 5-minute clip at 16 kHz, hop 256,
+#: would otherwise need about 150 MB of them).
+_SHAPE_BLOCK = 2048
+
+
+def _frame_shape(mag: np.ndarray, *, sr: int, n_fft: int, rms: bool) -> dict[str, np.ndarray]:
+    """The features of :func:`spectral_features` that depend on one frame only, block by
+    block of :data:`_SHAPE_BLOCK` frames (the same values as one call over all frames)."""
+    import librosa
+
+    spec = librosa.feature
+    names = ("centroid", "bandwidth", "rolloff", "flatness") + (("rms",) if rms else ())
+    parts: dict[str, list[np.ndarray]] = {name: [] for name in names}
+    for start in range(0, mag.shape[1], _SHAPE_BLOCK):
+        m = mag[:, start:start + _SHAPE_BLOCK]
+        parts["centroid"].append(spec.spectral_centroid(S=m, sr=sr, n_fft=n_fft)[0])
+        parts["bandwidth"].append(spec.spectral_bandwidth(S=m, sr=sr, n_fft=n_fft)[0])
+        parts["rolloff"].append(spec.spectral_rolloff(S=m, sr=sr, n_fft=n_fft)[0])
+        parts["flatness"].append(spec.spectral_flatness(S=m)[0])
+        if rms:
+            parts["rms"].append(spec.rms(S=m, frame_length=n_fft)[0])
+    return {name: np.concatenate(p) if p else np.zeros(0, dtype=mag.dtype)
+            for name, p in parts.items()}

@@ -545,20 +545,24 @@ class KerasGenreModel(GenreModel):
         return convert_keras(self._fitted(), batch=LITE_BATCH)
 
     @classmethod
-    def lite_path(cls, path: str | os.PathLike) -> Path:
+    def served_path(cls, path: str | os.PathLike) -> Path:
         """Where :meth:`save` writes the converted network beside ``path`` (``.tflite``)."""
         return Path(path).with_suffix(".tflite")
 
     @classmethod
     def saved_files(cls, path: str | os.PathLike) -> list[Path]:
         """The files :meth:`save` writes: the ``.keras`` file and its ``.tflite`` beside."""
-        return [Path(path), cls.lite_path(path)]
+        return [Path(path), cls.served_path(path)]
+
+    def save_served(self, path: str | os.PathLike) -> None:
+        """Write the network converted to LiteRT (:meth:`to_tflite`; needs TensorFlow)."""
+        Path(path).write_bytes(self.to_tflite())
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the fitted network to a ``.keras`` file (no optimizer state), and the same
-        network converted to LiteRT beside it (:meth:`lite_path`), what the app serves."""
+        network converted to LiteRT beside it (:meth:`served_path`), what the app serves."""
         save_keras(self._fitted(), path)
-        self.lite_path(path).write_bytes(self.to_tflite())
+        self.save_served(self.served_path(path))
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> KerasGenreModel:

@@ -191,13 +191,19 @@ def _payload_part(payload: Any, key: str, path: str | os.PathLike, name: str) ->
 
 
 class SkopsGenreModel(GenreModel):
-    """Shared parts of the scikit-learn models: a fitted ``Pipeline`` kept in ``.skops``.
+    """Shared parts of the scikit-learn models: a fitted ``Pipeline`` kept in ``.skops``,
+    served from its arrays (``.npz``, :mod:`mgc_core.models.heads`).
 
     Subclasses set :attr:`n_inputs` (the width of a segment's input vector) and
-    :attr:`trusted` (the types their files may hold), fit ``pipeline_``,
-    ``best_params_`` and ``cv_score_``, and may extend :meth:`_extra_payload` /
-    :meth:`_restore` for more fitted state. Prediction, saving and safe loading are
-    written once, here.
+    :attr:`trusted` (the types their files may hold), call :meth:`_set_pipeline` at the
+    end of ``fit`` (with ``best_params_`` and ``cv_score_`` set), and may extend
+    :meth:`_extra_payload` / :meth:`_restore` for more fitted state. Prediction, saving
+    and safe loading are written once, here.
+
+    Prediction always runs the head's NumPy code (``head_``), whether the model was
+    fitted, read from ``.skops`` (scikit-learn) or from ``.npz`` (no scikit-learn), so
+    what is evaluated is what is served. :meth:`save` writes both files; a model read
+    from ``.npz`` predicts but cannot be saved.
     """
 
     #: Width of one segment's input vector.
@@ -209,11 +215,18 @@ class SkopsGenreModel(GenreModel):
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Segment probabilities, ``(n, 10)`` in GENRES order (0 for untrained genres)."""
         self._check_fitted()
-        X = _check_X(X, self.n_inputs)
-        return genre_columns(self.pipeline_.predict_proba(X), self.trained_classes_)
+        return self.head_.predict_proba(_check_X(X, self.n_inputs))
+
+    def _set_pipeline(self, pipeline: Any) -> None:
+        """Keep a fitted pipeline and the served head made from it."""
+        from mgc_core.models.heads import head_from_pipeline
+
+        self.pipeline_ = pipeline
+        self.head_ = head_from_pipeline(pipeline)
+        self.trained_classes_ = np.asarray(self.head_.classes, dtype=np.int64)
 
     def _extra_payload(self) -> dict[str, Any]:
-        """More fitted state to store beside the pipeline (none by default)."""
+        """More fitted state to store beside the pipeline (none by default; JSON-able)."""
         return {}
 
     def _restore(self, payload: dict[str, Any]) -> None:
@@ -224,30 +237,56 @@ class SkopsGenreModel(GenreModel):
         """Check and convert the stored ``best_params`` (as is by default)."""
         return dict(params)
 
-    def save(self, path: str | os.PathLike) -> None:
-        """Write the fitted model to a ``.skops`` file."""
+    @classmethod
+    def _rebuild(cls) -> str:
+        return (f"python -m mgc_core convert-models --models {cls.name}` (or `python -m "
+                f"mgc_core train --gtzan DIR --models {cls.name}")
+
+    @classmethod
+    def served_path(cls, path: str | os.PathLike) -> Path:
+        """Where :meth:`save` writes the served arrays beside ``path`` (``.npz``)."""
+        return Path(path).with_suffix(".npz")
+
+    @classmethod
+    def saved_files(cls, path: str | os.PathLike) -> list[Path]:
+        """The files :meth:`save` writes: the ``.skops`` file and its ``.npz`` beside."""
+        return [Path(path), cls.served_path(path)]
+
+    def _meta(self) -> dict[str, Any]:
+        return {"model": self.name, "best_params": dict(self.best_params_),
+                "cv_score": self.cv_score_, **self._extra_payload()}
+
+    def save_served(self, path: str | os.PathLike) -> None:
+        """Write the served head (:func:`~mgc_core.models.heads.save_head`, ``.npz``)."""
+        from mgc_core.models.heads import save_head
+
         self._check_fitted()
-        dump_skops(
-            {
-                "model": self.name,
-                "format": self._format,
-                "pipeline": self.pipeline_,
-                "best_params": dict(self.best_params_),
-                "cv_score": self.cv_score_,
-                **self._extra_payload(),
-            },
-            path,
-        )
+        save_head(self.head_, path, meta=self._meta())
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the fitted pipeline to a ``.skops`` file, and its served head beside it
+        (:meth:`served_path`)."""
+        self._check_fitted()
+        if getattr(self, "pipeline_", None) is None:
+            raise ParameterError(
+                f"This {type(self).__name__} was loaded from its .npz file, which only "
+                "predicts: load the .skops file (with scikit-learn) to save it.")
+        dump_skops({"format": self._format, "pipeline": self.pipeline_, **self._meta()}, path)
+        self.save_served(self.served_path(path))
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> SkopsGenreModel:
-        """Read a model written by :meth:`save`, trusting only the types in :attr:`trusted`.
+        """Read a model written by :meth:`save`: the ``.skops`` file (scikit-learn, trusting
+        only the types in :attr:`trusted`) or its served ``.npz`` (arrays only; it predicts
+        but does not save).
 
         Raises
         ------
         AssetError
-            If the file is missing, holds another model, or holds any other type.
+            If the file is missing, holds another model or any other type.
         """
+        if Path(path).suffix == ".npz":
+            return cls.from_served(path)
         from sklearn.pipeline import Pipeline
 
         payload = load_skops(path, trusted=cls.trusted)
@@ -258,15 +297,41 @@ class SkopsGenreModel(GenreModel):
                 "`python -m mgc_core train --gtzan DIR`."
             )
         model = cls()
-        model.pipeline_ = pipeline
-        model.best_params_ = cls._read_params(_payload_part(payload, "best_params", path, cls.name))
-        model.cv_score_ = float(payload.get("cv_score", np.nan))
-        model.trained_classes_ = np.asarray(pipeline.classes_, dtype=np.int64)
-        model._restore(payload)
+        model._set_pipeline(pipeline)
+        model._read_meta(payload, path)
         return model
 
+    @classmethod
+    def from_served(cls, source: bytes | str | os.PathLike) -> SkopsGenreModel:
+        """A model from its served ``.npz`` (a path, or bytes already verified).
+
+        Raises
+        ------
+        AssetError
+            If the file is missing, unreadable or not this model's head.
+        """
+        from mgc_core.models.heads import load_head
+
+        head, meta = load_head(source, model=cls.name, n_inputs=cls.n_inputs,
+                               rebuild=cls._rebuild())
+        model = cls()
+        model.head_ = head
+        model.trained_classes_ = np.asarray(head.classes, dtype=np.int64)
+        model._read_meta(meta, "the served head")
+        return model
+
+    def _read_meta(self, payload: dict[str, Any], path: str | os.PathLike) -> None:
+        try:
+            self.best_params_ = self._read_params(
+                _payload_part(payload, "best_params", path, self.name))
+        except (KeyError, TypeError, ValueError) as err:
+            raise AssetError(f"{str(path)!r} holds unreadable settings ({err}): rebuild it "
+                             f"with `{self._rebuild()}`.") from err
+        self.cv_score_ = float(payload.get("cv_score", np.nan))
+        self._restore(payload)
+
     def _check_fitted(self) -> None:
-        if not hasattr(self, "pipeline_"):
+        if not hasattr(self, "head_"):
             raise ParameterError(
                 f"This {type(self).__name__} is not fitted: call fit(X, y) or load(path) first."
             )

@@ -65,6 +65,20 @@ class GenreModel:
         return [Path(path)]
 
     @classmethod
+    def served_path(cls, path: str | os.PathLike) -> Path:
+        """The file the app and ``classify`` load for a model saved at ``path``.
+
+        ``path`` itself by default; a trained file that needs a heavy library (a
+        ``.keras`` network, a ``.skops`` pipeline) is served from a file written beside
+        it (``.tflite``, ``.npz``) by :meth:`save_served`.
+        """
+        return Path(path)
+
+    def save_served(self, path: str | os.PathLike) -> None:
+        """Write the served form of the fitted model (see :meth:`served_path`)."""
+        raise NotImplementedError
+
+    @classmethod
     def load(cls, path: str | os.PathLike) -> GenreModel:
         """Read a model written by :meth:`save` (safe loading only)."""
         raise NotImplementedError

@@ -44,7 +44,9 @@ weights) that keep small genres' recall, and the evaluation reports balanced
 accuracy and macro-F1 so that the bias stays visible.
 
 Models are saved with :func:`skops.io.dump` and read back with
-:func:`load_skops`, which refuses any type outside an explicit allow-list.
+:func:`load_skops`, which refuses any type outside an explicit allow-list. The app
+serves the same neighbours from plain arrays (``knn.npz``, :mod:`mgc_core.models.heads`),
+without importing scikit-learn.
 """
 
 from __future__ import annotations
@@ -96,7 +98,8 @@ N_FEATURES: int = len(FEATURE_NAMES)
 #: Candidate numbers of neighbours and vote weightings, chosen by inner CV.
 K_GRID: tuple[int, ...] = (1, 3, 5, 7, 9, 15, 21)
 WEIGHTS_GRID: tuple[str, ...] = ("uniform", "distance")
-#: Most folds of the inner cross-validation.
+#: Segments whose tempo :func:`segment_features` estimates at once.
+_TEMPO_BLOCK = 8
 
 #: Types a KNN file may hold beyond skops's defaults (checked by :func:`load_skops`).
 KNN_TRUSTED: tuple[str, ...] = (
@@ -188,9 +191,13 @@ def segment_features(front: Frontend) -> np.ndarray:
     mel_db = librosa.power_to_db(front.mel[:, :n_frames])
     onset = librosa.onset.onset_strength(S=mel_db, sr=SR, hop_length=HOP)
     onset = onset[:n_frames].reshape(front.n_segments, -1)  # one envelope per segment
-    tempo = librosa.feature.tempo(
-        onset_envelope=onset, sr=SR, hop_length=HOP, ac_size=SEGMENT_SECONDS
-    )
+    # Each segment's tempo depends on its own envelope only; blocks of segments keep
+    # the tempograms' memory bounded (all of a 5-minute clip's at once: about 170 MB).
+    tempo = np.concatenate([
+        librosa.feature.tempo(onset_envelope=onset[i:i + _TEMPO_BLOCK], sr=SR, hop_length=HOP,
+                              ac_size=SEGMENT_SECONDS).reshape(-1)
+        for i in range(0, front.n_segments, _TEMPO_BLOCK)
+    ])
     out = np.concatenate([segs.mean(axis=1), segs.std(axis=1), tempo.reshape(-1, 1)], axis=1)
     return out.astype(np.float32)
 
@@ -215,7 +222,10 @@ class KNNModel(SkopsGenreModel):
     Attributes
     ----------
     pipeline_ : sklearn.pipeline.Pipeline
-        ``StandardScaler`` -> ``KNeighborsClassifier``, refitted on all of ``X``.
+        ``StandardScaler`` -> ``KNeighborsClassifier``, refitted on all of ``X`` (absent
+        when loaded from the served ``.npz``).
+    head_ : mgc_core.models.heads.NeighboursHead
+        The same model as arrays: what predicts (without scikit-learn).
     best_params_ : dict
         ``{"n_neighbors": int, "weights": str}`` chosen.
     cv_score_ : float
@@ -296,13 +306,12 @@ class KNNModel(SkopsGenreModel):
             warnings.filterwarnings("ignore", message="y_pred contains classes not in y_true")
             warnings.filterwarnings("ignore", message="A single label was found")
             search.fit(X, y)
-        self.pipeline_ = search.best_estimator_
         self.best_params_ = {
             "n_neighbors": int(search.best_params_["knn__n_neighbors"]),
             "weights": str(search.best_params_["knn__weights"]),
         }
         self.cv_score_ = float(search.best_score_)
-        self.trained_classes_ = np.asarray(self.pipeline_.classes_, dtype=np.int64)
+        self._set_pipeline(search.best_estimator_)
         return self
 
     @staticmethod

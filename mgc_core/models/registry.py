@@ -80,7 +80,7 @@ MODELS: dict[str, ModelInfo] = {
     for m in (
         ModelInfo(
             name="knn", title="KNN on hand-made features", short="KNN",
-            files=("knn.skops",), module="mgc_core.models.knn", class_name="KNNModel",
+            files=("knn.npz",), module="mgc_core.models.knn", class_name="KNNModel",
             description="k-nearest neighbours on 91 hand-made summary features per segment.",
             details=(
                 f"Each {_SEG} segment is summarised by 91 hand-made numbers (the average "
@@ -112,7 +112,7 @@ MODELS: dict[str, ModelInfo] = {
         ModelInfo(
             name="transfer", title="Transfer (musicnn and AudioSet embeddings)",
             short="Transfer",
-            files=("transfer_head.skops", "musicnn_msd.tflite", "musicnn_mtt.tflite",
+            files=("transfer_head.npz", "musicnn_msd.tflite", "musicnn_mtt.tflite",
                    "efficientat_mn04.tflite", "efficientat_mn04_labels.csv"),
             module="mgc_core.models.transfer", class_name="TransferModel",
             description="Logistic regression on the embeddings of two pretrained music "

@@ -35,7 +35,9 @@ The head is a :class:`~sklearn.pipeline.Pipeline` of a
 linear, its verdict on a clip's mean is exactly the pooled verdict of its segments
 (:meth:`TransferModel.fit`). Its inverse regularisation ``C`` is chosen inside
 :meth:`TransferModel.fit` by a grouped inner cross-validation on the balanced accuracy
-of clip verdicts. The head is saved with skops; the networks are bundled separately.
+of clip verdicts. The head is saved with skops, and served from its arrays
+(``transfer_head.npz``, :mod:`mgc_core.models.heads`) without importing scikit-learn;
+the networks are bundled separately.
 
 Why these inputs (561 usable GTZAN clips, artist-grouped stratified 5-fold CV, fold
 seeds 0-2, clip-mean logistic regression at the best fixed ``C``, mean balanced accuracy;
@@ -205,7 +207,9 @@ class TransferModel(SkopsGenreModel):
     ----------
     pipeline_ : sklearn.pipeline.Pipeline
         ``StandardScaler`` -> ``LogisticRegression(class_weight="balanced")``,
-        refitted on all segments.
+        refitted on all segments (absent when loaded from the served ``.npz``).
+    head_ : mgc_core.models.heads.LinearHead
+        The same head as arrays: what predicts (without scikit-learn).
     best_params_ : dict
         ``{"C": float}`` chosen.
     cv_score_ : float
@@ -384,8 +388,7 @@ class TransferModel(SkopsGenreModel):
         self.cv_score_ = scores[best]
         self.cv_scores_ = dict(zip(map(float, self.c_grid), scores, strict=True))
         self.cv_level_ = "clip" if clips is not None else "segment"
-        self.pipeline_ = self._head(self.best_params_["C"]).fit(X, y)
-        self.trained_classes_ = np.asarray(self.pipeline_.classes_, dtype=np.int64)
+        self._set_pipeline(self._head(self.best_params_["C"]).fit(X, y))
         return self
 
     def _extra_payload(self) -> dict[str, Any]:

@@ -52,8 +52,8 @@ __all__ = [
 
 
 _DEFAULT_TRAIN_COMMAND = "python -m mgc_core train --gtzan DIR"
-#: The command that converts the bundled Keras networks to LiteRT (what :func:`convert_trained`
-#: records in the manifest).
+#: The command that rebuilds the served files from the bundled trained ones (what
+#: :func:`convert_trained` records in the manifest).
 CONVERT_COMMAND = "python -m mgc_core convert-models"
 
 
@@ -314,16 +314,18 @@ def convert_trained(
     assets_dir: str | os.PathLike | None = None,
     command: str = CONVERT_COMMAND,
 ) -> dict[str, Path]:
-    """Convert the bundled Keras networks (CNN, LSTM) to the ``.tflite`` files the app serves.
+    """Rebuild the files the app serves from the bundled trained files, without training.
 
-    ``train`` writes both files; this rebuilds the converted one from a bundled ``.keras``
-    file (checked against the manifest first) without training, and records it in the
-    manifest with the ``.keras`` file's data summary.
+    The CNN and LSTM (``.keras``) are converted to LiteRT (``.tflite``); the KNN and the
+    transfer head (``.skops``) to their arrays (``.npz``, :mod:`mgc_core.models.heads`).
+    ``train`` writes both files; this rebuilds the served one from a bundled trained
+    file (checked against the manifest first) and records it in the manifest with the
+    trained file's data summary.
 
     Parameters
     ----------
     models : sequence of str, optional
-        Model names; by default every model that has a Keras network.
+        Model names; by default every model served from a converted file.
     assets_dir : path-like, optional
         Defaults to the bundled ``assets/``.
     command : str
@@ -332,35 +334,36 @@ def convert_trained(
     Returns
     -------
     dict of str to Path
-        The ``.tflite`` file written, by model name.
+        The served file written, by model name.
 
     Raises
     ------
     ParameterError
-        If a model given has no Keras network.
+        If a model given is not served from a converted file.
     AssetError
-        If its ``.keras`` file is missing or altered.
+        If its trained file is missing or altered.
     """
     from mgc_core import assets
     from mgc_core.errors import ParameterError
     from mgc_core.models import MODEL_NAMES
-    from mgc_core.models._keras_common import KerasGenreModel
 
     root = Path(assets_dir) if assets_dir is not None else assets.ASSETS_DIR
-    keras_models = [m for m in MODEL_NAMES if issubclass(_model_class(m), KerasGenreModel)]
-    names = tuple(models) if models is not None else tuple(keras_models)
-    wrong = [m for m in names if m not in keras_models]
+    converted = [m for m in MODEL_NAMES
+                 if _model_class(m).served_path(_model_class(m).file_name).name
+                 != _model_class(m).file_name]
+    names = tuple(models) if models is not None else tuple(converted)
+    wrong = [m for m in names if m not in converted]
     if wrong:
-        raise ParameterError(f"{', '.join(wrong)}: no Keras network to convert; choose among "
-                             f"{', '.join(keras_models)}.")
+        raise ParameterError(f"{', '.join(wrong)}: no trained file to convert; choose among "
+                             f"{', '.join(converted)}.")
     written = {}
     for name in names:
         cls = _model_class(name)
         source = root / "models" / cls.file_name
         assets.verify(source, root=root)
         entry = assets.read_manifest(root / assets.MANIFEST)["files"][f"models/{source.name}"]
-        out = cls.lite_path(source)
-        out.write_bytes(cls.load(source).to_tflite())
+        out = cls.served_path(source)
+        cls.load(source).save_served(out)
         assets.record([out], command=command, root=root,
                       data={**entry.get("data", {}), "converted_from": f"models/{source.name}"})
         written[name] = out
