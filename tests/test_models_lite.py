@@ -127,13 +127,14 @@ from mgc_core.audio import Audio
 from mgc_core.audio.signals import make_signal
 result = classify(Audio(make_signal("drum_pattern", sr=22050, duration=7.0), sr=22050),
                   loaded=load_models())
-heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("tensorflow", "keras", "tf_keras"))
+heavy = sorted(m for m in sys.modules
+               if m.split(".")[0] in ("tensorflow", "keras", "tf_keras", "sklearn", "skops"))
 print("MGC " + json.dumps({"models": sorted(result.models), "heavy": heavy[:5]}))
 """
 
 
 @pytest.mark.slow
-def test_serving_never_imports_tensorflow(tmp_path):
+def test_serving_never_imports_tensorflow_or_scikit_learn(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run([sys.executable, "-c", _SERVE], capture_output=True, text=True,
                           env=env, cwd=tmp_path, timeout=300, check=False)
@@ -144,7 +145,7 @@ def test_serving_never_imports_tensorflow(tmp_path):
 
 
 @pytest.mark.slow
-def test_classify_command_never_imports_tensorflow(tmp_path):
+def test_classify_command_never_imports_tensorflow_or_scikit_learn(tmp_path):
     import soundfile as sf
 
     clip = tmp_path / "clip.wav"
@@ -153,7 +154,8 @@ def test_classify_command_never_imports_tensorflow(tmp_path):
             "sys.argv = ['mgc_core', 'classify', sys.argv[1], '--json']\n"
             "try:\n    runpy.run_module('mgc_core', run_name='__main__')\n"
             "except SystemExit as e:\n    code = e.code\n"
-            "heavy = [m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras')]\n"
+            "heavy = [m for m in sys.modules\n"
+            "         if m.split('.')[0] in ('tensorflow', 'keras', 'sklearn', 'skops')]\n"
             "print('HEAVY', len(heavy), heavy[:3])\n")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run([sys.executable, "-c", code, str(clip)], capture_output=True,
