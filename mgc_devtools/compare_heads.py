@@ -77,31 +77,9 @@ class Head:
 
 def _logistic(C: float, *, prior: float | None = None) -> Any:  # noqa: N803 - sklearn's name
     """The transfer model's own head; with ``prior``, AudioSet's genre columns scaled by it."""
-    from sklearn.preprocessing import FunctionTransformer
-
     from mgc_core.models.transfer import TransferModel
 
-    head = TransferModel()._head(C)
-    if prior is not None:
-        head.steps.insert(1, ("prior", FunctionTransformer(_scale_genre_columns,
-                                                           kw_args={"w": prior})))
-    return head
-
-
-def _genre_columns() -> np.ndarray:
-    """Columns of AudioSet's ten genre logits in a transfer input row."""
-    from mgc_core.models.audioset import GENRE_INDEX
-    from mgc_core.models.transfer import EMBEDDING_PARTS
-
-    names = [name for name, _ in EMBEDDING_PARTS]
-    start = sum(width for _, width in EMBEDDING_PARTS[:names.index("audioset_logits")])
-    return start + np.asarray(GENRE_INDEX)
-
-
-def _scale_genre_columns(X: np.ndarray, w: float) -> np.ndarray:
-    X = np.array(X, dtype=np.float64, copy=True)
-    X[:, _genre_columns()] *= w
-    return X
+    return TransferModel()._head(C, prior=1.0 if prior is None else prior)
 
 
 def _lda(shrinkage: float | str) -> Any:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from mgc_core.errors import ParameterError
-from mgc_devtools.compare_heads import HEADS, _genre_columns, clip_rows, compare_heads, main
+from mgc_devtools.compare_heads import HEADS, _logistic, clip_rows, compare_heads, main
 
 GTZAN = Path(os.environ.get("MGC_GTZAN_DIR", Path(__file__).resolve().parents[2]
                             / "shared" / "data" / "gtzan"))
@@ -47,9 +47,15 @@ def test_rows_are_means_means_and_stds_or_every_segment():
 
 def test_the_genre_prior_scales_audioset_genre_logits_only():
     from mgc_core.models.audioset import GENRE_INDEX
+    from mgc_core.models.transfer import GENRE_COLUMNS, N_EMBEDDING
 
-    cols = _genre_columns()
-    assert cols.tolist() == [500 + 384 + i for i in GENRE_INDEX]
+    assert list(GENRE_COLUMNS) == [500 + 384 + i for i in GENRE_INDEX]
+    X = np.random.default_rng(0).normal(size=(40, N_EMBEDDING))
+    weighted = _logistic(1e-3, prior=10.0).steps[0][1].fit(X).transform(X)
+    plain = _logistic(1e-3).steps[0][1].fit(X).transform(X)
+    ratio = weighted.std(axis=0) / plain.std(axis=0)
+    np.testing.assert_allclose(ratio[list(GENRE_COLUMNS)], 10.0)
+    np.testing.assert_allclose(np.delete(ratio, list(GENRE_COLUMNS)), 1.0)
 
 
 @pytest.mark.parametrize("head", list(HEADS))

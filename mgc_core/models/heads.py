@@ -198,7 +198,9 @@ def head_from_pipeline(pipeline: Any) -> LinearHead | NeighboursHead:
                              "(StandardScaler, then the classifier).")
     scaler, clf = steps[0][1], steps[1][1]
     name = type(clf).__name__
-    if type(scaler).__name__ != "StandardScaler" or getattr(scaler, "mean_", None) is None:
+    # A StandardScaler or a subclass (PriorScaler folds its weights into scale_).
+    scalers = [c.__name__ for c in type(scaler).__mro__]
+    if "StandardScaler" not in scalers or getattr(scaler, "mean_", None) is None:
         raise ParameterError("the pipeline's first step must be a fitted StandardScaler "
                              "(with_mean=True).")
     common = {

@@ -62,6 +62,7 @@ import numpy as np
 
 from mgc_core.errors import ParameterError
 from mgc_core.models._sklearn_common import SkopsGenreModel
+from mgc_core.models.audioset import GENRE_INDEX
 from mgc_core.models.frontend import Frontend
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -72,6 +73,8 @@ __all__ = [
     "EMBEDDING_PARTS",
     "N_EMBEDDING",
     "C_GRID",
+    "PRIOR_GRID",
+    "GENRE_COLUMNS",
     "TransferModel",
     "embedding_networks",
     "embed_patches",
@@ -95,8 +98,14 @@ EMBEDDING_PARTS: tuple[tuple[str, int], ...] = MUSICNN_PARTS + AUDIOSET_PARTS
 N_EMBEDDING: int = sum(width for _, width in EMBEDDING_PARTS)
 #: Width of the musicnn part, 500.
 N_MUSICNN: int = sum(width for _, width in MUSICNN_PARTS)
+#: Columns of AudioSet's ten genre logits in a segment's input, in GENRES order.
+GENRE_COLUMNS: tuple[int, ...] = tuple(
+    int(N_MUSICNN + dict(AUDIOSET_PARTS)["audioset_embedding"] + i) for i in GENRE_INDEX)
 #: Candidate inverse regularisation strengths of the head, chosen by inner CV.
 C_GRID: tuple[float, ...] = (1e-3, 3e-3, 1e-2)
+#: Candidate weights of AudioSet's ten genre outputs after scaling (1: no prior), chosen
+#: with ``C`` by inner CV (:class:`~mgc_core.models.prior_scaler.PriorScaler`).
+PRIOR_GRID: tuple[float, ...] = (1.0, 3.0, 10.0)
 #: Most folds of the inner cross-validation.
 INNER_FOLDS = 5
 MAX_ITER = 5000
@@ -185,6 +194,7 @@ def embed_patches(
 
 #: Types a head file may hold beyond skops's defaults (checked on load).
 HEAD_TRUSTED: tuple[str, ...] = (
+    "mgc_core.models.prior_scaler.PriorScaler",
     "sklearn.linear_model._logistic.LogisticRegression",
     "sklearn.pipeline.Pipeline",
     "sklearn.preprocessing._data.StandardScaler",
@@ -243,10 +253,12 @@ class TransferModel(SkopsGenreModel):
         self,
         *,
         c_grid: tuple[float, ...] = C_GRID,
+        prior_grid: tuple[float, ...] = PRIOR_GRID,
         n_splits: int = INNER_FOLDS,
         seed: int = 0,
     ) -> None:
         self.c_grid = c_grid
+        self.prior_grid = prior_grid
         self.n_splits = n_splits
         self.seed = seed
 
@@ -376,19 +388,24 @@ class TransferModel(SkopsGenreModel):
         X, y = _check_Xy(X, y, N_EMBEDDING)
         groups = _check_ids("groups", groups, X.shape[0])
         clips = _check_ids("clips", clips, X.shape[0])
-        if not self.c_grid or any(not np.isfinite(c) or c <= 0 for c in self.c_grid):
-            raise ParameterError(f"c_grid must hold positive numbers; got {self.c_grid!r}.")
+        for name, grid in (("c_grid", self.c_grid), ("prior_grid", self.prior_grid)):
+            if not grid or any(not np.isfinite(v) or v <= 0 for v in grid):
+                raise ParameterError(f"{name} must hold positive numbers; got {grid!r}.")
         if clips is not None:
             X, y, groups = _clip_means(X, y, groups, clips)
         splits = inner_splits(y, groups, n_splits=self.n_splits, seed=self.seed)
-        scores = [float(np.mean([_score(self._head(c), X, y, tr, te) for tr, te in splits]))
-                  for c in self.c_grid]
-        best = int(np.argmax(scores))  # ties: the first, i.e. the strongest regularisation
-        self.best_params_ = {"C": float(self.c_grid[best])}
+        settings = [{"C": float(c), "prior": float(w)}
+                    for w in self.prior_grid for c in self.c_grid]
+        scores = [float(np.mean([_score(self._head(**p), X, y, tr, te) for tr, te in splits]))
+                  for p in settings]
+        # Ties: the first, i.e. the smallest prior and the strongest regularisation.
+        best = int(np.argmax(scores))
+        self.best_params_ = settings[best]
         self.cv_score_ = scores[best]
-        self.cv_scores_ = dict(zip(map(float, self.c_grid), scores, strict=True))
+        self.cv_scores_ = {(p["C"], p["prior"]): sc for p, sc in zip(settings, scores,
+                                                                      strict=True)}
         self.cv_level_ = "clip" if clips is not None else "segment"
-        self._set_pipeline(self._head(self.best_params_["C"]).fit(X, y))
+        self._set_pipeline(self._head(**self.best_params_).fit(X, y))
         return self
 
     def _extra_payload(self) -> dict[str, Any]:
@@ -399,16 +416,20 @@ class TransferModel(SkopsGenreModel):
 
     @staticmethod
     def _read_params(params: dict[str, Any]) -> dict[str, Any]:
-        return {"C": float(params["C"])}
+        # Heads saved before the prior was chosen had none (a weight of 1).
+        return {"C": float(params["C"]), "prior": float(params.get("prior", 1.0))}
 
-    def _head(self, c: float):
+    def _head(self, C: float, prior: float = 1.0):  # noqa: ANN202, N803 - sklearn's name
+        """The unfitted head: :class:`~mgc_core.models.prior_scaler.PriorScaler` (AudioSet's
+        genre columns weighted by ``prior``) -> balanced logistic regression."""
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import Pipeline
-        from sklearn.preprocessing import StandardScaler
+
+        from mgc_core.models.prior_scaler import PriorScaler
 
         return Pipeline([
-            ("scale", StandardScaler()),
-            ("logreg", LogisticRegression(C=float(c), class_weight="balanced", max_iter=MAX_ITER,
+            ("scale", PriorScaler(columns=GENRE_COLUMNS, weight=float(prior))),
+            ("logreg", LogisticRegression(C=float(C), class_weight="balanced", max_iter=MAX_ITER,
                                           tol=TOL)),
         ])
 
