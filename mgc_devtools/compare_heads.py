@@ -12,11 +12,12 @@ artist-grouped folds::
 =======================  ============================================================
 head                     what
 =======================  ============================================================
-``logistic``             the shipped head: ``StandardScaler`` + balanced
-                         ``LogisticRegression`` on clip means, at each ``C``
+``logistic``             the transfer model's head without a prior (``StandardScaler``
+                         + balanced ``LogisticRegression`` on clip means), at each ``C``
 ``genre_prior``          the same, with AudioSet's own ten genre logits
-                         (:data:`~mgc_core.models.audioset.GENRE_INDEX`) multiplied by
+                         (:data:`~mgc_core.models.transfer.GENRE_COLUMNS`) multiplied by
                          ``w`` after scaling: less shrunk than the other 1401 columns
+                         (what the shipped head now does, ``w`` chosen by inner CV)
 ``mean_std``             logistic on the mean and the standard deviation over segments
 ``segments``             logistic trained on every segment; a clip's verdict is the
                          mean of its segments' log-probabilities
@@ -28,15 +29,14 @@ Every head is scored at each setting of a small fixed grid (:data:`HEADS`): per 
 seed, the balanced accuracy of the out-of-fold clip verdicts; a setting's score is the
 mean over the seeds. The best setting is picked after seeing these scores, so every
 head is flattered a little: this compares heads; it does not estimate the shipped
-model's accuracy (``python -m mgc_core evaluate`` does, choosing ``C`` inside the
-training folds).
+model's accuracy (``python -m mgc_core evaluate`` does, choosing the settings inside
+the training folds).
 
 On the 561 usable clips (fold seeds 0-2, 2026-12-02), best setting of each head:
-``logistic`` 0.805 (the shipped head), ``genre_prior`` 0.816 (``w`` = 10), ``mean_std``
-0.809, ``segments`` 0.799, ``lda`` 0.793, ``linear_svm`` 0.769. No head reaches 0.82
-even with its setting chosen on the test folds; the one that comes close gives
-AudioSet's own genre outputs more say, which the ensemble already does (transfer 0.6,
-AudioSet 0.4).
+``logistic`` 0.805 (the head shipped then), ``genre_prior`` 0.816 (``w`` = 10),
+``mean_std`` 0.809, ``segments`` 0.799, ``lda`` 0.793, ``linear_svm`` 0.769. The
+``genre_prior`` head led, so the transfer model now chooses ``w`` (1, 3 or 10) with ``C``
+by its inner cross-validation; ``evaluate`` measures that honestly (README).
 """
 
 from __future__ import annotations

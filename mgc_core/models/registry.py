@@ -123,7 +123,9 @@ MODELS: dict[str, ModelInfo] = {
                 "*80s*) and an AudioSet network (EfficientAT mn04, trained on about two "
                 "million YouTube clips for 527 kinds of sound). Together they turn the "
                 "segment into 1411 numbers; a logistic regression (scikit-learn) learns "
-                "the ten genres from them. Only that last, small part is trained here."
+                "the ten genres from them, giving the AudioSet network's own ten genre "
+                "outputs as much extra say as cross-validation finds helpful. Only that "
+                "last, small part is trained here."
             ),
         ),
         ModelInfo(

@@ -29,13 +29,16 @@ bundled ones on its first :meth:`~TransferModel.inputs` and keeps them. Nothing 
 cached in this module: whoever keeps the model keeps its networks.
 
 The head is a :class:`~sklearn.pipeline.Pipeline` of a
-:class:`~sklearn.preprocessing.StandardScaler` and a
+:class:`~mgc_core.models.prior_scaler.PriorScaler` (a ``StandardScaler`` that then
+multiplies AudioSet's own ten genre outputs, :data:`GENRE_COLUMNS`, by a weight
+``prior``, so that the L2 penalty holds them back less) and a
 :class:`~sklearn.linear_model.LogisticRegression` with ``class_weight="balanced"``
 (GTZAN as held here is strongly imbalanced), trained on each clip's mean input: being
 linear, its verdict on a clip's mean is exactly the pooled verdict of its segments
-(:meth:`TransferModel.fit`). Its inverse regularisation ``C`` is chosen inside
-:meth:`TransferModel.fit` by a grouped inner cross-validation on the balanced accuracy
-of clip verdicts. The head is saved with skops, and served from its arrays
+(:meth:`TransferModel.fit`). Its inverse regularisation ``C`` and the ``prior``
+(:data:`C_GRID` x :data:`PRIOR_GRID`) are chosen inside :meth:`TransferModel.fit` by a
+grouped inner cross-validation on the balanced accuracy of clip verdicts. The head is
+saved with skops, and served from its arrays
 (``transfer_head.npz``, :mod:`mgc_core.models.heads`) without importing scikit-learn;
 the networks are bundled separately.
 
@@ -202,12 +205,15 @@ HEAD_TRUSTED: tuple[str, ...] = (
 
 
 class TransferModel(SkopsGenreModel):
-    """Logistic-regression head on musicnn embeddings, ``C`` chosen by inner CV.
+    """Logistic-regression head on musicnn and AudioSet embeddings, ``C`` and the genre
+    prior chosen by inner CV.
 
     Parameters
     ----------
     c_grid : tuple of float
         Candidate inverse regularisation strengths of the logistic regression.
+    prior_grid : tuple of float
+        Candidate weights of AudioSet's genre columns after scaling (1: none).
     n_splits : int
         Most folds of the inner cross-validation.
     seed : int
@@ -221,9 +227,11 @@ class TransferModel(SkopsGenreModel):
     head_ : mgc_core.models.heads.LinearHead
         The same head as arrays: what predicts (without scikit-learn).
     best_params_ : dict
-        ``{"C": float}`` chosen.
+        ``{"C": float, "prior": float}`` chosen.
     cv_score_ : float
-        Inner-CV balanced accuracy of the chosen ``C``.
+        Inner-CV balanced accuracy of the chosen setting.
+    cv_scores_ : dict
+        Inner-CV balanced accuracy of every ``(C, prior)`` tried (after :meth:`fit` only).
     cv_level_ : str
         ``"clip"`` if the inner CV scored pooled clip verdicts, else ``"segment"``.
     trained_classes_ : np.ndarray
