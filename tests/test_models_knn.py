@@ -167,6 +167,21 @@ def test_untrusted_type_is_refused(fitted, tmp_path):
         KNNModel.load(path)
 
 
+def test_a_trusted_pipeline_that_cannot_be_served_is_an_asset_error(data, tmp_path):
+    """Only trusted types, but not a scaler and a k-NN: refused with the command to rebuild."""
+    import skops.io as sio
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    (X, _, _), _ = data
+    path = tmp_path / "odd.skops"
+    odd = Pipeline([("scale", StandardScaler()), ("knn", StandardScaler())]).fit(X)
+    sio.dump({"model": "knn", "format": 1, "pipeline": odd, "best_params": {}}, path)
+    with pytest.raises(AssetError, match="cannot serve") as err:
+        KNNModel.load(path)
+    assert "python -m mgc_core train" in str(err.value)
+
+
 def test_bad_files_raise_asset_error(tmp_path):
     with pytest.raises(AssetError, match="missing"):
         KNNModel.load(tmp_path / "absent.skops")

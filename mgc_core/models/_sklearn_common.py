@@ -297,7 +297,11 @@ class SkopsGenreModel(GenreModel):
                 "`python -m mgc_core train --gtzan DIR`."
             )
         model = cls()
-        model._set_pipeline(pipeline)
+        try:
+            model._set_pipeline(pipeline)
+        except ParameterError as err:
+            raise AssetError(f"{str(path)!r} holds a pipeline mgc cannot serve ({err}): "
+                             "rebuild it with `python -m mgc_core train --gtzan DIR`.") from err
         model._read_meta(payload, path)
         return model
 

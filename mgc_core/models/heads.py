@@ -198,6 +198,9 @@ def head_from_pipeline(pipeline: Any) -> LinearHead | NeighboursHead:
                              "(StandardScaler, then the classifier).")
     scaler, clf = steps[0][1], steps[1][1]
     name = type(clf).__name__
+    if name not in ("LogisticRegression", "KNeighborsClassifier"):
+        raise ParameterError(f"no served head for a {name}: use LogisticRegression or "
+                             "KNeighborsClassifier.")
     # A StandardScaler or a subclass (PriorScaler folds its weights into scale_).
     scalers = [c.__name__ for c in type(scaler).__mro__]
     if "StandardScaler" not in scalers or getattr(scaler, "mean_", None) is None:
@@ -211,16 +214,13 @@ def head_from_pipeline(pipeline: Any) -> LinearHead | NeighboursHead:
     if name == "LogisticRegression":
         return LinearHead(coef=np.asarray(clf.coef_, dtype=np.float64),
                           intercept=np.asarray(clf.intercept_, dtype=np.float64), **common)
-    if name == "KNeighborsClassifier":
-        if clf.effective_metric_ != "euclidean" or not isinstance(clf.weights, str):
-            raise ParameterError("only Euclidean k-NN with 'uniform' or 'distance' weights "
-                                 f"is served; got {clf.effective_metric_!r}, {clf.weights!r}.")
-        return NeighboursHead(points=np.asarray(clf._fit_X, dtype=np.float32),
-                              labels=np.asarray(clf._y, dtype=np.int64),
-                              k=np.asarray(int(clf.n_neighbors)),
-                              distance=np.asarray(clf.weights == "distance"), **common)
-    raise ParameterError(f"no served head for a {name}: use LogisticRegression or "
-                         "KNeighborsClassifier.")
+    if clf.effective_metric_ != "euclidean" or not isinstance(clf.weights, str):
+        raise ParameterError("only Euclidean k-NN with 'uniform' or 'distance' weights "
+                             f"is served; got {clf.effective_metric_!r}, {clf.weights!r}.")
+    return NeighboursHead(points=np.asarray(clf._fit_X, dtype=np.float32),
+                          labels=np.asarray(clf._y, dtype=np.int64),
+                          k=np.asarray(int(clf.n_neighbors)),
+                          distance=np.asarray(clf.weights == "distance"), **common)
 
 
 def save_head(head: LinearHead | NeighboursHead, path: str | os.PathLike, *,

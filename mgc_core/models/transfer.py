@@ -45,8 +45,8 @@ the networks are bundled separately.
 Why these inputs (561 usable GTZAN clips, artist-grouped stratified 5-fold CV, fold
 seeds 0-2, clip-mean logistic regression at the best fixed ``C``, mean balanced accuracy;
 an exploration that ``python -m mgc_devtools.compare_inputs --gtzan DIR`` reproduces with
-the same features and folds, checked on 25 clips; not the bundled evaluation): musicnn alone 0.779, the AudioSet
-network alone 0.766, both 0.805; the AudioSet network given a 10-s window centred on
+the same features and folds, checked on 25 clips; not the bundled evaluation): musicnn
+alone 0.779, the AudioSet network alone 0.766, both 0.805; the AudioSet network given a 10-s window centred on
 each segment 0.806 (no gain, so the one 3-s grid is kept); the AudioSet network fed
 the original bandwidth (decoded straight to 32 kHz) 0.819, a gain that may come from
 the recordings' bandwidth rather than their music (30 clips of small genres exist
