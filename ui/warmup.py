@@ -16,7 +16,37 @@ import threading
 
 import streamlit as st
 
-__all__ = ["warm_up_in_background"]
+__all__ = ["warm_up_in_background", "serialise_ast_parse"]
+
+#: Held by every ``ast.parse`` once :func:`serialise_ast_parse` has run.
+AST_LOCK = threading.RLock()
+
+
+def serialise_ast_parse() -> None:
+    """Let one thread at a time run ``ast.parse`` in this process (idempotent).
+
+    CPython 3.11 keeps the AST constructor's recursion depth in state that all threads
+    share, so two threads parsing at once can fail with "SystemError: AST constructor
+    recursion depth mismatch" (python/cpython#106905 and the reports around it). Here two
+    threads do parse at once: Streamlit parses each page's source on its first run (for
+    its "magic"), and the warm-up thread imports librosa, whose lazy loader parses a stub
+    file (``ast.parse``) for each of its packages. Seen once in the test suite, as a page
+    that failed to run. Both call ``ast.parse`` through the module, so wrapping it in a
+    lock serialises them; parsing takes milliseconds, so nobody waits long.
+    """
+    import ast
+
+    if getattr(ast.parse, "_mgc_serialised", False):
+        return
+    parse = ast.parse
+
+    def serialised(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        with AST_LOCK:
+            return parse(*args, **kwargs)
+
+    serialised._mgc_serialised = True  # type: ignore[attr-defined]
+    serialised.__doc__ = parse.__doc__
+    ast.parse = serialised
 
 
 def _warm() -> None:
@@ -44,6 +74,7 @@ def warm_up_in_background() -> threading.Thread:
     # imports import pandas too, plotly takes whatever sys.modules holds, so a page
     # drawing a chart meanwhile could get a half-initialised pandas.
     import pandas  # noqa: F401
+    serialise_ast_parse()  # before the thread imports librosa (see its docstring)
     thread = threading.Thread(target=_warm, name="mgc-warm-up", daemon=True)
     thread.start()
     return thread
