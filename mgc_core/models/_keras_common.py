@@ -378,6 +378,7 @@ class KerasGenreModel(GenreModel):
 
     #: ``(frames, features)`` of one segment's input.
     input_shape: ClassVar[tuple[int, int]] = (0, 0)
+    served_suffix: ClassVar[str | None] = ".tflite"
     max_epochs: ClassVar[int] = 30
     patience: ClassVar[int] = 6
     #: Epochs trained before early stopping starts to watch (Keras's ``start_from_epoch``).
@@ -544,16 +545,6 @@ class KerasGenreModel(GenreModel):
 
         return convert_keras(self._fitted(), batch=LITE_BATCH)
 
-    @classmethod
-    def served_path(cls, path: str | os.PathLike) -> Path:
-        """Where :meth:`save` writes the converted network beside ``path`` (``.tflite``)."""
-        return Path(path).with_suffix(".tflite")
-
-    @classmethod
-    def saved_files(cls, path: str | os.PathLike) -> list[Path]:
-        """The files :meth:`save` writes: the ``.keras`` file and its ``.tflite`` beside."""
-        return [Path(path), cls.served_path(path)]
-
     def save_served(self, path: str | os.PathLike) -> None:
         """Write the network converted to LiteRT (:meth:`to_tflite`; needs TensorFlow)."""
         Path(path).write_bytes(self.to_tflite())
@@ -592,8 +583,7 @@ class KerasGenreModel(GenreModel):
     def _load_lite(cls, path: Path) -> KerasGenreModel:
         from mgc_core.models.lite import LiteNetwork
 
-        rebuild = (f"python -m mgc_core convert-models --models {cls.name}` (or `python -m "
-                   f"mgc_core train --gtzan DIR --models {cls.name}")
+        rebuild = cls._served_rebuild()
         if not path.is_file():
             raise AssetError(f"Model file {path} is missing: build it with `{rebuild}`.")
         net = LiteNetwork(path.read_bytes(), name=cls.name, rebuild=rebuild, batch=LITE_BATCH)

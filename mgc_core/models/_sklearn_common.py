@@ -211,6 +211,7 @@ class SkopsGenreModel(GenreModel):
     #: Types a file of this model may hold (checked by :func:`load_skops` before loading).
     trusted: ClassVar[tuple[str, ...]] = ()
     _format: ClassVar[int] = 1
+    served_suffix: ClassVar[str | None] = ".npz"
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Segment probabilities, ``(n, 10)`` in GENRES order (0 for untrained genres)."""
@@ -236,21 +237,6 @@ class SkopsGenreModel(GenreModel):
     def _read_params(params: dict[str, Any]) -> dict[str, Any]:
         """Check and convert the stored ``best_params`` (as is by default)."""
         return dict(params)
-
-    @classmethod
-    def _rebuild(cls) -> str:
-        return (f"python -m mgc_core convert-models --models {cls.name}` (or `python -m "
-                f"mgc_core train --gtzan DIR --models {cls.name}")
-
-    @classmethod
-    def served_path(cls, path: str | os.PathLike) -> Path:
-        """Where :meth:`save` writes the served arrays beside ``path`` (``.npz``)."""
-        return Path(path).with_suffix(".npz")
-
-    @classmethod
-    def saved_files(cls, path: str | os.PathLike) -> list[Path]:
-        """The files :meth:`save` writes: the ``.skops`` file and its ``.npz`` beside."""
-        return [Path(path), cls.served_path(path)]
 
     def _meta(self) -> dict[str, Any]:
         return {"model": self.name, "best_params": dict(self.best_params_),
@@ -317,7 +303,7 @@ class SkopsGenreModel(GenreModel):
         from mgc_core.models.heads import load_head
 
         head, meta = load_head(source, model=cls.name, n_inputs=cls.n_inputs,
-                               rebuild=cls._rebuild())
+                               rebuild=cls._served_rebuild())
         model = cls()
         model.head_ = head
         model.trained_classes_ = np.asarray(head.classes, dtype=np.int64)
@@ -330,7 +316,7 @@ class SkopsGenreModel(GenreModel):
                 _payload_part(payload, "best_params", path, self.name))
         except (KeyError, TypeError, ValueError) as err:
             raise AssetError(f"{str(path)!r} holds unreadable settings ({err}): rebuild it "
-                             f"with `{self._rebuild()}`.") from err
+                             f"with `{self._served_rebuild()}`.") from err
         self.cv_score_ = float(payload.get("cv_score", np.nan))
         self._restore(payload)
 

@@ -37,6 +37,9 @@ class GenreModel:
     #: Whether it learns from GTZAN (``fit`` changes it, ``train`` writes its file);
     #: False for a zero-shot model.
     trainable: ClassVar[bool] = True
+    #: Suffix of the lighter file the app serves, written beside the trained one by
+    #: :meth:`save_served` (``None``: the trained file is served as it is).
+    served_suffix: ClassVar[str | None] = None
     classes_: tuple[str, ...] = GENRES
 
     def inputs(self, front: Frontend) -> np.ndarray:
@@ -61,18 +64,27 @@ class GenreModel:
 
     @classmethod
     def saved_files(cls, path: str | os.PathLike) -> list[Path]:
-        """The files :meth:`save` writes for ``path`` (``path`` itself, and any beside it)."""
-        return [Path(path)]
+        """The files :meth:`save` writes for ``path``: ``path`` itself, and its served
+        file beside it if it has one (:meth:`served_path`)."""
+        served = cls.served_path(path)
+        return [Path(path)] + ([served] if served != Path(path) else [])
 
     @classmethod
     def served_path(cls, path: str | os.PathLike) -> Path:
         """The file the app and ``classify`` load for a model saved at ``path``.
 
         ``path`` itself by default; a trained file that needs a heavy library (a
-        ``.keras`` network, a ``.skops`` pipeline) is served from a file written beside
-        it (``.tflite``, ``.npz``) by :meth:`save_served`.
+        ``.keras`` network, a ``.skops`` pipeline) is served from a file beside it with
+        the suffix :attr:`served_suffix` (``.tflite``, ``.npz``), written by
+        :meth:`save_served`.
         """
-        return Path(path)
+        return Path(path).with_suffix(cls.served_suffix) if cls.served_suffix else Path(path)
+
+    @classmethod
+    def _served_rebuild(cls) -> str:
+        """The commands that rebuild the served file, for messages (inside backticks)."""
+        return (f"python -m mgc_core convert-models --models {cls.name}` (or `python -m "
+                f"mgc_core train --gtzan DIR --models {cls.name}")
 
     def save_served(self, path: str | os.PathLike) -> None:
         """Write the served form of the fitted model (see :meth:`served_path`)."""

@@ -39,6 +39,7 @@ import numpy as np
 
 from mgc_core.errors import AssetError, ParameterError
 from mgc_core.genres import GENRES
+from mgc_core.models._sklearn_common import genre_columns
 
 __all__ = ["LinearHead", "NeighboursHead", "head_from_pipeline", "save_head", "load_head"]
 
@@ -46,13 +47,6 @@ __all__ = ["LinearHead", "NeighboursHead", "head_from_pipeline", "save_head", "l
 FORMAT = 1
 #: Query rows per distance block of :meth:`NeighboursHead.predict_proba` (bounds memory).
 _BLOCK = 512
-
-
-def _spread(proba: np.ndarray, classes: np.ndarray) -> np.ndarray:
-    """``(n, len(classes))`` probabilities -> ``(n, 10)`` float32 columns in GENRES order."""
-    out = np.zeros((proba.shape[0], len(GENRES)), dtype=np.float32)
-    out[:, classes] = proba
-    return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -74,9 +68,6 @@ class _Head:
         if X.ndim != 2 or X.shape[1] != self.n_inputs:
             raise ParameterError(f"X must have shape (n, {self.n_inputs}); got {X.shape}.")
         return X
-
-    def _scaled(self, X: np.ndarray) -> np.ndarray:
-        return (self._checked(X).astype(np.float64) - self.mean) / self.scale
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The head's arrays by field name (what :func:`save_head` stores)."""
@@ -105,13 +96,14 @@ class LinearHead(_Head):
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Probabilities ``(n, 10)`` in GENRES order (0 for untrained genres)."""
-        z = self._scaled(X) @ self.coef.T + self.intercept
+        z = ((self._checked(X).astype(np.float64) - self.mean) / self.scale) @ self.coef.T \
+            + self.intercept
         if self.coef.shape[0] == 1:  # binary: the logit of the second class
             p1 = 1.0 / (1.0 + np.exp(-z[:, 0]))
-            return _spread(np.stack([1.0 - p1, p1], axis=1), self.classes)
+            return genre_columns(np.stack([1.0 - p1, p1], axis=1), self.classes)
         z -= z.max(axis=1, keepdims=True)
         e = np.exp(z)
-        return _spread(e / e.sum(axis=1, keepdims=True), self.classes)
+        return genre_columns(e / e.sum(axis=1, keepdims=True), self.classes)
 
 
 @dataclass(frozen=True, eq=False)
@@ -168,7 +160,7 @@ class NeighboursHead(_Head):
             rows = np.repeat(np.arange(q.shape[0]), near.shape[1])
             np.add.at(out[start:start + _BLOCK], (rows, self.labels[near].ravel()), w.ravel())
         out /= out.sum(axis=1, keepdims=True)
-        return _spread(out, self.classes)
+        return genre_columns(out, self.classes)
 
 
 _KINDS: dict[str, type[_Head]] = {h.kind: h for h in (LinearHead, NeighboursHead)}

@@ -348,9 +348,7 @@ def convert_trained(
     from mgc_core.models import MODEL_NAMES
 
     root = Path(assets_dir) if assets_dir is not None else assets.ASSETS_DIR
-    converted = [m for m in MODEL_NAMES
-                 if _model_class(m).served_path(_model_class(m).file_name).name
-                 != _model_class(m).file_name]
+    converted = [m for m in MODEL_NAMES if _model_class(m).served_suffix]
     names = tuple(models) if models is not None else tuple(converted)
     wrong = [m for m in names if m not in converted]
     if wrong:
