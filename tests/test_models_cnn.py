@@ -72,8 +72,22 @@ def test_fit_learns_synthetic_classes(fitted, data):
     assert p.shape == (len(X_test), 10) and p.dtype == np.float32
     np.testing.assert_allclose(p.sum(axis=1), 1.0, atol=1e-5)
     assert (p.argmax(axis=1) == y_test).mean() >= 0.9
-    assert 1 <= fitted.epochs_ <= EPOCHS
-    assert "val_acc" in fitted.history_
+    # No early stopping: every epoch on every segment, the last weights kept.
+    assert fitted.epochs_ == EPOCHS and len(fitted.history_["loss"]) == EPOCHS
+    assert "val_acc" not in fitted.history_
+
+
+@pytest.mark.slow
+def test_a_given_validation_set_is_scored_but_does_not_stop_training(data):
+    (X, y, _), (X_val, y_val, _) = data
+    model = CNNModel().fit(X[::4], y[::4], validation=(X_val, y_val), epochs=2)
+    assert len(model.history_["val_acc"]) == 2 and model.epochs_ == 2
+
+
+def test_the_cnn_trains_without_early_stopping_and_the_lstm_with_it():
+    from mgc_core.models.lstm import LSTMModel
+
+    assert CNNModel.early_stopping is False and LSTMModel.early_stopping is True
 
 
 @pytest.mark.slow

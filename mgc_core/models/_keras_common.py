@@ -24,14 +24,17 @@ network and its augmentation. The pieces, each used by both models:
 - **optimisation**: Adam, the learning rate decaying along a cosine over the maximum
   number of epochs to ``FINAL_LR_FRACTION`` of its start; categorical cross-entropy
   on (mixup-)soft labels.
-- **early stopping**: ``EarlyStopping(monitor="val_acc", mode="max",
+- **early stopping** (models with :attr:`~KerasGenreModel.early_stopping`, the LSTM):
+  ``EarlyStopping(monitor="val_acc", mode="max",
   patience=patience, start_from_epoch=min_epochs, restore_best_weights=True)`` on
   the validation segments' *balanced accuracy* (accuracy weighted by
   :func:`balanced_weights`). On GTZAN's small, artist-grouped validation set (one or
   two clips for some genres) the validation loss kept rising through overconfidence
   while the balanced accuracy still improved, so the loss is a poor signal; and the
   first epochs' scores, at a high learning rate, are noise, hence ``min_epochs``.
-  ``epochs_`` records the epoch kept.
+  ``epochs_`` records the epoch kept. A model without early stopping (the CNN) trains on
+  all its training segments for ``max_epochs`` and keeps the last weights: no inner
+  split is held out, and a given ``validation`` set is only scored (``history_``).
 - **normalisation**: the network's first layer, a :class:`keras.layers.Normalization`
   named ``"input_norm"``, is adapted to the training segments (per feature, over
   segments and frames) before training; its mean and variance are saved with it.
@@ -373,7 +376,8 @@ class KerasGenreModel(GenreModel):
         Keras's history per epoch: ``loss``, ``acc`` and, with validation, ``val_loss``
         and ``val_acc`` (balanced) (after :meth:`fit`).
     epochs_ : int
-        The epoch whose weights were kept (after :meth:`fit`).
+        The epoch whose weights were kept (after :meth:`fit`): the last one without
+        :attr:`early_stopping`.
     """
 
     #: ``(frames, features)`` of one segment's input.
@@ -383,6 +387,9 @@ class KerasGenreModel(GenreModel):
     patience: ClassVar[int] = 6
     #: Epochs trained before early stopping starts to watch (Keras's ``start_from_epoch``).
     min_epochs: ClassVar[int] = 0
+    #: Hold out an inner validation split and stop early on it; ``False``: train on every
+    #: training segment for the full ``max_epochs`` and keep the last weights.
+    early_stopping: ClassVar[bool] = True
     batch_size: ClassVar[int] = 64
     learning_rate: ClassVar[float] = 1e-3
 
@@ -487,6 +494,8 @@ class KerasGenreModel(GenreModel):
             X_tr, y_tr = X, y
             X_val = self._check_X(validation[0], "validation X")
             y_val = self._check_y(validation[1], len(X_val), "validation y")
+        elif not self.early_stopping:
+            X_tr, y_tr, X_val, y_val = X, y, X[:0], y[:0]
         else:
             train, val = inner_split(y, groups if groups is not None else clips, seed=self.seed)
             X_tr, y_tr, X_val, y_val = X[train], y[train], X[val], y[val]
@@ -506,13 +515,14 @@ class KerasGenreModel(GenreModel):
         if len(X_val):
             val_data = (X_val, np.eye(NUM_CLASSES, dtype=np.float32)[y_val],
                         balanced_weights(y_val))
+        if len(X_val) and self.early_stopping:
             callbacks.append(keras.callbacks.EarlyStopping(
                 monitor=MONITOR, mode="max", patience=self.patience,
                 start_from_epoch=min(self.min_epochs, epochs - 1), restore_best_weights=True))
         history = model.fit(batches, validation_data=val_data, epochs=epochs,
                             callbacks=callbacks, verbose=verbose)
         self.history_ = {k: [float(v) for v in vals] for k, vals in history.history.items()}
-        scores = self.history_.get(MONITOR)
+        scores = self.history_.get(MONITOR) if self.early_stopping else None
         self.epochs_ = int(np.argmax(scores)) + 1 if scores else len(self.history_["loss"])
         self.model_ = self._inference_copy(model)
         return self
