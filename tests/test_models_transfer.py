@@ -128,23 +128,38 @@ def test_segments_of_one_clip_must_share_its_genre(data):
 
 def test_head_fit_without_clips_scores_segments(data):
     (X, y, _, artists), _ = data
-    model = TransferModel(c_grid=(0.1,), prior_grid=(1.0,)).fit(X, y, groups=artists)
-    assert model.cv_level_ == "segment" and model.best_params_ == {"C": 0.1, "prior": 1.0}
+    model = TransferModel(c_grid=(0.1,), prior_grid=(1.0,), audioset_grid=(1.0,)).fit(
+        X, y, groups=artists)
+    assert model.cv_level_ == "segment"
+    assert model.best_params_ == {"C": 0.1, "prior": 1.0, "audioset": 1.0}
 
 
-def test_the_prior_is_chosen_with_c_and_folded_into_the_served_scale(fitted, data):
-    """Every (C, prior) pair is scored by the inner CV; the chosen prior divides the scale of
-    AudioSet's genre columns, which is all the served head needs."""
-    from mgc_core.models.transfer import GENRE_COLUMNS, PRIOR_GRID
+def test_the_weights_are_chosen_with_c_and_folded_into_the_served_scale(fitted, data):
+    """Every (C, prior, AudioSet weight) is scored by the inner CV; the chosen prior divides
+    the scale of AudioSet's genre columns, the AudioSet weight that of its other columns,
+    and the musicnn columns keep theirs: all the served head needs."""
+    from mgc_core.models.transfer import (
+        AUDIOSET_COLUMNS,
+        AUDIOSET_GRID,
+        GENRE_COLUMNS,
+        N_EMBEDDING,
+        PRIOR_GRID,
+    )
 
-    assert set(fitted.cv_scores_) == {(c, w) for c in (0.01, 1.0) for w in PRIOR_GRID}
+    assert set(fitted.cv_scores_) == {(c, w, a) for c in (0.01, 1.0) for w in PRIOR_GRID
+                                      for a in AUDIOSET_GRID}
     assert fitted.cv_score_ == max(fitted.cv_scores_.values())
-    prior = fitted.best_params_["prior"]
-    scaler = fitted.pipeline_.steps[0][1]
-    np.testing.assert_allclose(fitted.head_.scale[list(GENRE_COLUMNS)] * prior,
-                               np.sqrt(scaler.var_[list(GENRE_COLUMNS)]), rtol=1e-6)
-    with pytest.raises(ParameterError, match="prior_grid must hold positive"):
-        TransferModel(prior_grid=(0.0,)).fit(*data[0][:2], clips=data[0][2])
+    prior, audioset = fitted.best_params_["prior"], fitted.best_params_["audioset"]
+    std = np.sqrt(fitted.pipeline_.steps[0][1].var_)
+    expected = std.copy()
+    expected[list(GENRE_COLUMNS)] /= prior
+    expected[list(AUDIOSET_COLUMNS)] /= audioset
+    np.testing.assert_allclose(fitted.head_.scale, expected, rtol=1e-6)
+    assert len(AUDIOSET_COLUMNS) == 901 and not set(AUDIOSET_COLUMNS) & set(GENRE_COLUMNS)
+    assert max(AUDIOSET_COLUMNS) == N_EMBEDDING - 1
+    for grid in ("prior_grid", "audioset_grid"):
+        with pytest.raises(ParameterError, match=f"{grid} must hold positive"):
+            TransferModel(**{grid: (0.0,)}).fit(*data[0][:2], clips=data[0][2])
 
 
 def test_head_round_trip(fitted, data, tmp_path):

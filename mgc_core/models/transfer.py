@@ -31,14 +31,17 @@ cached in this module: whoever keeps the model keeps its networks.
 The head is a :class:`~sklearn.pipeline.Pipeline` of a
 :class:`~mgc_core.models.prior_scaler.PriorScaler` (a ``StandardScaler`` that then
 multiplies AudioSet's own ten genre outputs, :data:`GENRE_COLUMNS`, by a weight
-``prior``, so that the L2 penalty holds them back less) and a
+``prior``, so that the L2 penalty holds them back less, and the AudioSet network's
+other 901 columns, :data:`AUDIOSET_COLUMNS`, by a weight ``audioset``, 1 or 0.5, so that
+its many columns can be held back more than musicnn's 500) and a
 :class:`~sklearn.linear_model.LogisticRegression` with ``class_weight="balanced"``
 (GTZAN as held here is strongly imbalanced), trained on each clip's mean input: being
 linear, its verdict on a clip's mean is exactly the pooled verdict of its segments
-(:meth:`TransferModel.fit`). Its inverse regularisation ``C`` and the ``prior``
-(:data:`C_GRID` x :data:`PRIOR_GRID`) are chosen inside :meth:`TransferModel.fit` by a
-grouped inner cross-validation on the balanced accuracy of clip verdicts. The head is
-saved with skops, and served from its arrays
+(:meth:`TransferModel.fit`). Its inverse regularisation ``C``, the ``prior`` and the
+``audioset`` weight (:data:`C_GRID` x :data:`PRIOR_GRID` x :data:`AUDIOSET_GRID`, 18
+settings) are chosen inside :meth:`TransferModel.fit` by a grouped inner
+cross-validation on the balanced accuracy of clip verdicts, with BLAS kept to one
+thread (the matrices are small). The head is saved with skops, and served from its arrays
 (``transfer_head.npz``, :mod:`mgc_core.models.heads`) without importing scikit-learn;
 the networks are bundled separately.
 
@@ -77,7 +80,9 @@ __all__ = [
     "N_EMBEDDING",
     "C_GRID",
     "PRIOR_GRID",
+    "AUDIOSET_GRID",
     "GENRE_COLUMNS",
+    "AUDIOSET_COLUMNS",
     "TransferModel",
     "embedding_networks",
     "embed_patches",
@@ -106,9 +111,15 @@ GENRE_COLUMNS: tuple[int, ...] = tuple(
     int(N_MUSICNN + dict(AUDIOSET_PARTS)["audioset_embedding"] + i) for i in GENRE_INDEX)
 #: Candidate inverse regularisation strengths of the head, chosen by inner CV.
 C_GRID: tuple[float, ...] = (1e-3, 3e-3, 1e-2)
+#: The AudioSet network's other 901 columns (embedding and logits but the ten genres).
+AUDIOSET_COLUMNS: tuple[int, ...] = tuple(
+    i for i in range(N_MUSICNN, N_EMBEDDING) if i not in set(GENRE_COLUMNS))
 #: Candidate weights of AudioSet's ten genre outputs after scaling (1: no prior), chosen
 #: with ``C`` by inner CV (:class:`~mgc_core.models.prior_scaler.PriorScaler`).
 PRIOR_GRID: tuple[float, ...] = (1.0, 3.0, 10.0)
+#: Candidate weights of :data:`AUDIOSET_COLUMNS` after scaling (1: as much as musicnn's
+#: 500), chosen with ``C`` and the prior by inner CV.
+AUDIOSET_GRID: tuple[float, ...] = (1.0, 0.5)
 #: Most folds of the inner cross-validation.
 INNER_FOLDS = 5
 MAX_ITER = 5000
@@ -214,6 +225,8 @@ class TransferModel(SkopsGenreModel):
         Candidate inverse regularisation strengths of the logistic regression.
     prior_grid : tuple of float
         Candidate weights of AudioSet's genre columns after scaling (1: none).
+    audioset_grid : tuple of float
+        Candidate weights of the AudioSet network's other columns (:data:`AUDIOSET_COLUMNS`).
     n_splits : int
         Most folds of the inner cross-validation.
     seed : int
@@ -227,11 +240,12 @@ class TransferModel(SkopsGenreModel):
     head_ : mgc_core.models.heads.LinearHead
         The same head as arrays: what predicts (without scikit-learn).
     best_params_ : dict
-        ``{"C": float, "prior": float}`` chosen.
+        ``{"C": float, "prior": float, "audioset": float}`` chosen.
     cv_score_ : float
         Inner-CV balanced accuracy of the chosen setting.
     cv_scores_ : dict
-        Inner-CV balanced accuracy of every ``(C, prior)`` tried (after :meth:`fit` only).
+        Inner-CV balanced accuracy of every ``(C, prior, audioset)`` tried (after
+        :meth:`fit` only).
     cv_level_ : str
         ``"clip"`` if the inner CV scored pooled clip verdicts, else ``"segment"``.
     trained_classes_ : np.ndarray
@@ -262,11 +276,13 @@ class TransferModel(SkopsGenreModel):
         *,
         c_grid: tuple[float, ...] = C_GRID,
         prior_grid: tuple[float, ...] = PRIOR_GRID,
+        audioset_grid: tuple[float, ...] = AUDIOSET_GRID,
         n_splits: int = INNER_FOLDS,
         seed: int = 0,
     ) -> None:
         self.c_grid = c_grid
         self.prior_grid = prior_grid
+        self.audioset_grid = audioset_grid
         self.n_splits = n_splits
         self.seed = seed
 
@@ -396,24 +412,28 @@ class TransferModel(SkopsGenreModel):
         X, y = _check_Xy(X, y, N_EMBEDDING)
         groups = _check_ids("groups", groups, X.shape[0])
         clips = _check_ids("clips", clips, X.shape[0])
-        for name, grid in (("c_grid", self.c_grid), ("prior_grid", self.prior_grid)):
+        grids = (("c_grid", self.c_grid), ("prior_grid", self.prior_grid),
+                 ("audioset_grid", self.audioset_grid))
+        for name, grid in grids:
             if not grid or any(not np.isfinite(v) or v <= 0 for v in grid):
                 raise ParameterError(f"{name} must hold positive numbers; got {grid!r}.")
         if clips is not None:
             X, y, groups = _clip_means(X, y, groups, clips)
         splits = inner_splits(y, groups, n_splits=self.n_splits, seed=self.seed)
-        settings = [{"C": float(c), "prior": float(w)}
-                    for w in self.prior_grid for c in self.c_grid]
-        scores = [float(np.mean([_score(self._head(**p), X, y, tr, te) for tr, te in splits]))
-                  for p in settings]
-        # Ties: the first, i.e. the smallest prior and the strongest regularisation.
-        best = int(np.argmax(scores))
-        self.best_params_ = settings[best]
-        self.cv_score_ = scores[best]
-        self.cv_scores_ = {(p["C"], p["prior"]): sc for p, sc in zip(settings, scores,
-                                                                      strict=True)}
-        self.cv_level_ = "clip" if clips is not None else "segment"
-        self._set_pipeline(self._head(**self.best_params_).fit(X, y))
+        settings = [{"C": float(c), "prior": float(w), "audioset": float(a)}
+                    for a in self.audioset_grid for w in self.prior_grid for c in self.c_grid]
+        with _one_blas_thread():
+            scores = [float(np.mean([_score(self._head(**p), X, y, tr, te)
+                                     for tr, te in splits])) for p in settings]
+            # Ties: the first, i.e. the first AudioSet weight, the smallest prior and the
+            # strongest regularisation.
+            best = int(np.argmax(scores))
+            self.best_params_ = settings[best]
+            self.cv_score_ = scores[best]
+            self.cv_scores_ = {(p["C"], p["prior"], p["audioset"]): sc
+                               for p, sc in zip(settings, scores, strict=True)}
+            self.cv_level_ = "clip" if clips is not None else "segment"
+            self._set_pipeline(self._head(**self.best_params_).fit(X, y))
         return self
 
     def _extra_payload(self) -> dict[str, Any]:
@@ -424,19 +444,22 @@ class TransferModel(SkopsGenreModel):
 
     @staticmethod
     def _read_params(params: dict[str, Any]) -> dict[str, Any]:
-        # Heads saved before the prior was chosen had none (a weight of 1).
-        return {"C": float(params["C"]), "prior": float(params.get("prior", 1.0))}
+        # Heads saved before the prior and the AudioSet weight were chosen had none (1).
+        return {"C": float(params["C"]), "prior": float(params.get("prior", 1.0)),
+                "audioset": float(params.get("audioset", 1.0))}
 
-    def _head(self, C: float, prior: float = 1.0):  # noqa: ANN202, N803 - sklearn's name
+    def _head(self, C: float, prior: float = 1.0, audioset: float = 1.0):  # noqa: ANN202, N803
         """The unfitted head: :class:`~mgc_core.models.prior_scaler.PriorScaler` (AudioSet's
-        genre columns weighted by ``prior``) -> balanced logistic regression."""
+        genre columns weighted by ``prior``, its other columns by ``audioset``) -> balanced
+        logistic regression."""
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import Pipeline
 
         from mgc_core.models.prior_scaler import PriorScaler
 
         return Pipeline([
-            ("scale", PriorScaler(columns=GENRE_COLUMNS, weight=float(prior))),
+            ("scale", PriorScaler(weights=((GENRE_COLUMNS, float(prior)),
+                                           (AUDIOSET_COLUMNS, float(audioset))))),
             ("logreg", LogisticRegression(C=float(C), class_weight="balanced", max_iter=MAX_ITER,
                                           tol=TOL)),
         ])
@@ -455,6 +478,15 @@ def _clip_means(
                              "check the clips and y given to fit.")
     clip_groups = (np.asarray(groups)[first] if groups is not None else ids)
     return means, y[first], clip_groups
+
+
+def _one_blas_thread():  # noqa: ANN202
+    """Limit BLAS to one thread: the head's matrices (a few hundred clips by 1411) are too
+    small for threads, and OpenBLAS's spinning threads made each fit many times slower
+    (14x beside a training network on two cores)."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(1, user_api="blas")
 
 
 def _score(head, X, y, train, test) -> float:  # noqa: ANN001
