@@ -38,8 +38,10 @@ the training folds).
 On the 561 usable clips (fold seeds 0-2, 2026-12-02), best setting of each head:
 ``logistic`` 0.805 (the head shipped then), ``genre_prior`` 0.816 (``w`` = 10),
 ``mean_std`` 0.809, ``segments`` 0.799, ``lda`` 0.793, ``linear_svm`` 0.769. The
-``genre_prior`` head led, so the transfer model now chooses ``w`` (1, 3 or 10) with ``C``
-by its inner cross-validation; ``evaluate`` measures that honestly (README).
+``genre_prior`` head led, so the transfer model chose ``w`` (1, 3 or 10) with ``C`` by its
+inner cross-validation; ``evaluate`` measures that honestly (README). Then (same day, same
+clips and seeds) ``audioset_weight``: ``a`` = 1 0.816, 0.5 0.833, 0.3 0.833 (at ``C`` =
+0.003), so the transfer model now also chooses ``a`` (1 or 0.5) by its inner CV.
 """
 
 from __future__ import annotations
