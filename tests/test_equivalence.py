@@ -7,7 +7,11 @@ the reorganised library matched it (commit 1409326); it was rewritten when the m
 were retrained and re-evaluated on 561 clips (issue 10: new models and ensemble
 weights), and when the transfer head gained its genre prior (issue 10, seventh session:
 the transfer model and the ensemble weights changed; the KNN, now served from arrays
-without scikit-learn, matched the stored values within 3e-8, the other models exactly). Regenerate it, only when a model is deliberately retrained, with::
+without scikit-learn, matched the stored values within 3e-8, the other models exactly),
+and when the CNN dropped early stopping and the transfer head gained its AudioSet
+weight (eighth session: the CNN, the transfer model and the ensemble weights changed;
+the KNN, LSTM and AudioSet model matched exactly). Regenerate it, only when a model is
+deliberately retrained, with::
 
     python tests/test_equivalence.py --write
 """
