@@ -49,11 +49,11 @@ Why these inputs (561 usable GTZAN clips, artist-grouped stratified 5-fold CV, f
 seeds 0-2, clip-mean logistic regression at the best fixed ``C``, mean balanced accuracy;
 an exploration that ``python -m mgc_devtools.compare_inputs --gtzan DIR`` reproduces with
 the same features and folds, checked on 25 clips; not the bundled evaluation): musicnn
-alone 0.779, the AudioSet network alone 0.766, both 0.805; the AudioSet network given a 10-s window centred on
-each segment 0.806 (no gain, so the one 3-s grid is kept); the AudioSet network fed
-the original bandwidth (decoded straight to 32 kHz) 0.819, a gain that may come from
-the recordings' bandwidth rather than their music (30 clips of small genres exist
-only at 16 kHz), so the band-limited input is shipped.
+alone 0.779, the AudioSet network alone 0.766, both 0.805; the AudioSet network given a
+10-s window centred on each segment 0.806 (no gain, so the one 3-s grid is kept); the
+AudioSet network fed the original bandwidth (decoded straight to 32 kHz) 0.819, a gain
+that may come from the recordings' bandwidth rather than their music (30 clips of small
+genres exist only at 16 kHz), so the band-limited input is shipped.
 """
 
 from __future__ import annotations
@@ -428,12 +428,13 @@ class TransferModel(SkopsGenreModel):
             # Ties: the first, i.e. the first AudioSet weight, the smallest prior and the
             # strongest regularisation.
             best = int(np.argmax(scores))
-            self.best_params_ = settings[best]
-            self.cv_score_ = scores[best]
-            self.cv_scores_ = {(p["C"], p["prior"], p["audioset"]): sc
-                               for p, sc in zip(settings, scores, strict=True)}
-            self.cv_level_ = "clip" if clips is not None else "segment"
-            self._set_pipeline(self._head(**self.best_params_).fit(X, y))
+            pipeline = self._head(**settings[best]).fit(X, y)
+        self.best_params_ = settings[best]
+        self.cv_score_ = scores[best]
+        self.cv_scores_ = {(p["C"], p["prior"], p["audioset"]): sc
+                           for p, sc in zip(settings, scores, strict=True)}
+        self.cv_level_ = "clip" if clips is not None else "segment"
+        self._set_pipeline(pipeline)
         return self
 
     def _extra_payload(self) -> dict[str, Any]:
