@@ -17,6 +17,7 @@ import numpy as np
 from mgc_core.errors import AssetError, ParameterError
 from mgc_core.genres import GENRES
 from mgc_core.models.base import GenreModel
+from mgc_core.models.heads import genre_columns  # noqa: F401 - used here and by callers
 
 #: Folds of the inner cross-validation that chooses a model's settings inside ``fit``.
 INNER_FOLDS = 5
@@ -107,16 +108,6 @@ def inner_splits(
             "two groups (or two segments of a genre when groups is None): give more data."
         )
     return grouped_kfold(y, groups, n_splits=k, seed=seed)
-
-
-def genre_columns(proba: np.ndarray, classes: Iterable[int]) -> np.ndarray:
-    """Spread ``(n, len(classes))`` probabilities into ``(n, 10)`` columns in GENRES order.
-
-    Genres absent from training get probability 0.
-    """
-    out = np.zeros((proba.shape[0], len(GENRES)), dtype=np.float32)
-    out[:, np.asarray(list(classes), dtype=np.int64)] = proba
-    return out
 
 
 def dump_skops(obj: Any, path: str | os.PathLike) -> None:

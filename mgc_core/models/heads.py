@@ -31,6 +31,7 @@ from __future__ import annotations
 import io
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, ClassVar
@@ -39,9 +40,20 @@ import numpy as np
 
 from mgc_core.errors import AssetError, ParameterError
 from mgc_core.genres import GENRES
-from mgc_core.models._sklearn_common import genre_columns
 
-__all__ = ["LinearHead", "NeighboursHead", "head_from_pipeline", "save_head", "load_head"]
+
+def genre_columns(proba: np.ndarray, classes: Iterable[int]) -> np.ndarray:
+    """Spread ``(n, len(classes))`` probabilities into ``(n, 10)`` columns in GENRES order.
+
+    Genres absent from training get probability 0.
+    """
+    out = np.zeros((proba.shape[0], len(GENRES)), dtype=np.float32)
+    out[:, np.asarray(list(classes), dtype=np.int64)] = proba
+    return out
+
+
+__all__ = ["LinearHead", "NeighboursHead", "genre_columns", "head_from_pipeline", "save_head",
+           "load_head"]
 
 #: Version of the ``.npz`` layout.
 FORMAT = 1
