@@ -139,7 +139,9 @@ def _command_line(name: str, args: argparse.Namespace, *, defaults: dict[str, ob
         if value is None or value == default:
             continue
         flag = "--" + key.replace("_", "-")
-        if isinstance(value, (list, tuple)):
+        if value is True:
+            parts.append(flag)
+        elif isinstance(value, (list, tuple)):
             parts.append(f"{flag} {' '.join(map(str, value))}")
         else:
             parts.append(f"{flag} {value}")
@@ -263,6 +265,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         report = evaluate_all(
             dataset, models=args.models, fold_seeds=args.seeds, cache_dir=args.cache,
             assets_dir=args.out, ensemble_every_seed=args.ensemble_every_seed,
+            reuse_fits=not args.refit,
             command=_command_line("evaluate", args, defaults={
                 "out": None, "models": None, "seeds": list(FOLD_SEEDS),
                 "ensemble_every_seed": False}),
@@ -275,6 +278,9 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     print()
     for path in report.paths.values():
         print(f"wrote {path}")
+    if report.fits_reused:
+        print(f"{report.fits_reused} of {report.fits_reused + report.fits_made} fits were read "
+              "from the fit cache (same code, libraries, data and split); --refit fits all")
     _print_timings(report.timings, time.perf_counter() - start)
     return 0
 
@@ -594,10 +600,14 @@ def _build_parser() -> argparse.ArgumentParser:
                         "first (refits every model 10 times more per seed: about 40 min each "
                         "on 2 cores); with --models ensemble, the stored members are "
                         "cross-validated again on the later seeds only")
+    p.add_argument("--refit", action="store_true",
+                   help="fit every model again instead of reading the predictions of fits "
+                        "made before with the same code, libraries, data and split")
     p.add_argument("--out", default=None,
                    help="assets folder (default: the assets/ folder of the repository)")
     p.add_argument("--cache", default=None,
-                   help="cache of per-clip model inputs (default: .mgc_cache/ in the repo)")
+                   help="cache of per-clip model inputs and of the fits' predictions "
+                        "(default: .mgc_cache/ in the repo)")
     p.set_defaults(func=_cmd_evaluate)
 
     p = sub.add_parser(

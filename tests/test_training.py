@@ -403,6 +403,27 @@ def test_the_ensemble_alone_is_scored_on_every_seed_from_the_stored_members(
     assert len(fake_models) > fitted
 
 
+def test_a_rerun_reads_every_fit_back_from_the_fit_cache(tiny, tmp_path, fake_models):
+    from mgc_core.evaluation import read_evaluation
+
+    kwargs = dict(models=MODEL_NAMES, fold_seeds=(0, 1), cache_dir=tmp_path / "cache",
+                  n_resamples=50, ensemble_every_seed=True)
+    first = evaluate_all(tiny, assets_dir=tmp_path / "a", **kwargs)
+    fitted = len(fake_models)
+    assert first.fits_made == fitted  # (identical fits within one run are reused too)
+    assert list((tmp_path / "cache" / "fits").rglob("*.npz"))
+    again = evaluate_all(tiny, assets_dir=tmp_path / "b", **kwargs)
+    assert len(fake_models) == fitted  # nothing fitted again
+    assert (again.fits_reused, again.fits_made) == (first.fits_made + first.fits_reused, 0)
+    for name in (*MODEL_NAMES, "ensemble"):
+        a = read_evaluation(name, assets_dir=tmp_path / "a")
+        b = read_evaluation(name, assets_dir=tmp_path / "b")
+        assert a["clips"] == b["clips"] and a["seeds"] == b["seeds"]
+    fresh = evaluate_all(tiny, assets_dir=tmp_path / "c", reuse_fits=False, **kwargs)
+    assert len(fake_models) == fitted + first.fits_made + first.fits_reused
+    assert fresh.fits_made == fresh.fits_reused == 0
+
+
 @pytest.fixture(scope="module")
 def knn_cache(tmp_path_factory) -> Path:
     """One input cache shared by the tests that use the real KNN."""
@@ -506,8 +527,10 @@ def test_ensemble_alone_is_rebuilt_from_the_stored_members(tiny, tmp_path, fake_
     evaluate_all(tiny, models=MODEL_NAMES, **kwargs)
     first = read_evaluation("ensemble", assets_dir=tmp_path / "assets")
     fake_models.clear()
-    report = evaluate_all(tiny, models=("ensemble",), **kwargs)
+    report = evaluate_all(tiny, models=("ensemble",), reuse_fits=False, **kwargs)
     assert set(report.paths) == {"ensemble"}
     assert len(fake_models) == len(MODEL_NAMES) * 10  # the inner fits only, not the members
+    cached = evaluate_all(tiny, models=("ensemble",), **kwargs)  # the full run stored them
+    assert len(fake_models) == len(MODEL_NAMES) * 10 and cached.fits_made == 0
     again = read_evaluation("ensemble", assets_dir=tmp_path / "assets")
     assert again["weights"] == first["weights"] and again["clips"] == first["clips"]

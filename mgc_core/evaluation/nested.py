@@ -10,16 +10,26 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from mgc_core.datasets.clips import ClipTable
 from mgc_core.errors import ParameterError
-from mgc_core.evaluation.protocols import Progress, _noop, _pool, _run_folds, stack_inputs
+from mgc_core.evaluation.protocols import (
+    Progress,
+    _data_key,
+    _noop,
+    _pool,
+    _run_folds,
+    stack_inputs,
+)
 from mgc_core.evaluation.records import EVALUATE_COMMAND
 from mgc_core.evaluation.splits import grouped_folds
 from mgc_core.genres import GENRES
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mgc_core.evaluation.fitcache import FitCache
 
 __all__ = [
     "inner_predictions",
@@ -36,6 +46,7 @@ def inner_predictions(
     evaluated: np.ndarray,
     split_ids: Mapping[str, list[str]] | None = None,
     progress: Progress | None = None,
+    fit_cache: FitCache | None = None,
 ) -> tuple[dict[int, list[np.ndarray]], dict[int, np.ndarray]]:
     """Predictions of each outer training part by models that did not see them.
 
@@ -58,6 +69,8 @@ def inner_predictions(
     split_ids : mapping, optional
         ``dataset.split_ids()``; needed under the fixed split.
     progress : callable, optional
+    fit_cache : FitCache, optional
+        Fits already made with the same code, data and split are read from it.
 
     Returns
     -------
@@ -90,13 +103,15 @@ def inner_predictions(
                   "clips": np.asarray(table.ids, dtype=object)[clip_of]}
         preds: dict[int, list[np.ndarray]] = {}
         clips_of_fold: dict[int, list[np.ndarray]] = {}
+        data_key = _data_key(X, y, arrays) if fit_cache is not None else None
         stage = f"ensemble weights: inner {name}"
         progress(stage, 0, len(jobs))
         for k, (fit_clips, targets) in enumerate(jobs):
             test_clips = np.concatenate(list(targets.values()))
             split = (np.flatnonzero(np.isin(clip_of, fit_clips)),
                      np.flatnonzero(np.isin(clip_of, test_clips)))
-            seg = _run_folds(name, X, y, arrays, [split], stage=stage, progress=_noop)
+            seg = _run_folds(name, X, y, arrays, [split], stage=stage, progress=_noop,
+                             cache=fit_cache, data_key=data_key)
             for f, clips in targets.items():
                 preds.setdefault(f, []).append(_pool(seg, clip_of, clips))
                 clips_of_fold.setdefault(f, []).append(clips)
@@ -145,6 +160,7 @@ def ensemble_record(
     n_resamples: int | None = None,
     progress: Progress | None = None,
     seeds: Mapping[int, Mapping[str, np.ndarray]] | None = None,
+    fit_cache: FitCache | None = None,
 ) -> dict[str, Any]:
     """The evaluation record of the ensemble, scored by nested cross-validation.
 
@@ -175,6 +191,8 @@ def ensemble_record(
     seeds : mapping of int to mapping of str to np.ndarray, optional
         Fold seed -> member -> ``(n_evaluated, 10)`` clip probabilities, in the order of
         the records' clips; the first seed's must equal the records'.
+    fit_cache : FitCache, optional
+        Passed to :func:`inner_predictions`.
 
     Returns
     -------
@@ -206,7 +224,7 @@ def ensemble_record(
         outer_s = outer if s == seed else [np.asarray(seeds[s][m]) for m in members]
         inner, inner_y = inner_predictions(table, inputs, models=members, folds=folds_s,
                                            evaluated=evaluated, split_ids=split_ids,
-                                           progress=progress)
+                                           progress=progress, fit_cache=fit_cache)
         by_seed[s] = nested_ensemble(outer_s, y, folds_s, inner, inner_y, step=WEIGHT_STEP)
     nested = by_seed[seed]
     named = lambda w: {m: round(float(v), 6) for m, v in zip(members, w)}  # noqa: E731

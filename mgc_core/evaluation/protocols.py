@@ -33,6 +33,7 @@ from mgc_core.genres import GENRES
 
 if TYPE_CHECKING:  # pragma: no cover
     from mgc_core.datasets.gtzan import GTZAN
+    from mgc_core.evaluation.fitcache import FitCache
 
 __all__ = [
     "FOLD_SEEDS",
@@ -172,6 +173,8 @@ def _run_folds(
     fixed: Mapping[str, Any] | None = None,
     stage: str,
     progress: Progress,
+    cache: FitCache | None = None,
+    data_key: str | None = None,
 ) -> np.ndarray:
     """Out-of-fold segment probabilities of model ``name`` over the given splits.
 
@@ -180,25 +183,49 @@ def _run_folds(
     per-segment arrays (``groups``, ``clips``) passed to ``fit`` restricted to the
     training segments, when ``fit`` accepts them; ``fixed`` holds arguments passed as
     they are (``validation`` under the filtered split), when ``fit`` accepts them.
+
+    With a ``cache`` (:class:`~mgc_core.evaluation.fitcache.FitCache`), each split's
+    predictions are read from it when present and stored after fitting otherwise;
+    ``data_key`` is the :func:`~mgc_core.evaluation.fitcache.data_digest` of ``X``,
+    ``y``, ``fit_arrays`` and ``fixed`` (computed here when not given).
     """
     cls = _model_class(name)
     kwargs = _fit_kwargs(cls, fit_arrays)
     constant = _fit_kwargs(cls, fixed or {})
+    if cache is not None and data_key is None:
+        data_key = _data_key(X, y, fit_arrays, fixed)
     oof = np.full((len(y), len(GENRES)), np.nan, dtype=np.float64)
     progress(stage, 0, len(splits))
     for k, (train, test) in enumerate(splits):
-        model = cls().fit(X[train], y[train], **{a: v[train] for a, v in kwargs.items()},
-                          **constant)
-        p = np.asarray(model.predict_proba(X[test]), dtype=np.float64)
-        if p.shape != (len(test), len(GENRES)):
-            raise MGCError(f"The {name} model's predict_proba returned shape {p.shape}; "
-                           f"expected ({len(test)}, {len(GENRES)}) (a bug in the model class).")
+        key = (cache.key(name, data_key, train, test, model_class=cls)
+               if cache is not None else "")
+        p = cache.get(name, key, (len(test), len(GENRES))) if cache is not None else None
+        if p is None:
+            model = cls().fit(X[train], y[train], **{a: v[train] for a, v in kwargs.items()},
+                              **constant)
+            p = np.asarray(model.predict_proba(X[test]), dtype=np.float64)
+            if p.shape != (len(test), len(GENRES)):
+                raise MGCError(f"The {name} model's predict_proba returned shape {p.shape}; "
+                               f"expected ({len(test)}, {len(GENRES)}) (a bug in the model "
+                               "class).")
+            if cache is not None and np.isfinite(p).all():
+                cache.put(name, key, p)
         oof[test] = p
         progress(stage, k + 1, len(splits))
     tested = np.concatenate([np.asarray(test) for _, test in splits])
     if np.isnan(oof[tested]).any():
         raise MGCError(f"The {name} model returned NaN probabilities; check its inputs and fit.")
     return oof
+
+
+def _data_key(
+    X: np.ndarray, y: np.ndarray, fit_arrays: Mapping[str, np.ndarray],
+    fixed: Mapping[str, Any] | None = None,
+) -> str:
+    """The :class:`FitCache` digest of one model's evaluation data."""
+    from mgc_core.evaluation.fitcache import data_digest
+
+    return data_digest(X, y, dict(fit_arrays), dict(fixed or {}))
 
 
 def _pool(seg_probs: np.ndarray, clip_of: np.ndarray, clips: np.ndarray) -> np.ndarray:
@@ -269,6 +296,7 @@ def cross_validate(
     models: Sequence[str] | None = None,
     split_ids: Mapping[str, list[str]] | None = None,
     progress: Progress | None = None,
+    fit_cache: FitCache | None = None,
 ) -> dict[str, CVResult]:
     """Out-of-fold predictions of each model under ``protocol``.
 
@@ -294,6 +322,8 @@ def cross_validate(
         ``dataset.split_ids()``; needed by the ``"filtered-split"`` protocol.
     progress : callable, optional
         ``progress("cv <model> seed <s>", done_folds, n_folds)``.
+    fit_cache : FitCache, optional
+        Fits already made with the same code, data and split are read from it.
 
     Returns
     -------
@@ -315,11 +345,13 @@ def cross_validate(
                  if protocol["name"] == "filtered-split" else {})
         folds, clip_probs, seg_probs = {}, {}, {}
         evaluated = np.arange(len(table))
+        data_key = _data_key(X, y, arrays, fixed) if fit_cache is not None else None
         for seed in protocol["fold_seeds"]:
             splits, evaluated, clip_folds = _honest_splits(table, clip_of, protocol, seed,
                                                            split_ids)
             oof = _run_folds(name, X, y, arrays, splits, fixed=fixed,
-                             stage=f"cv {name} seed {seed}", progress=progress)
+                             stage=f"cv {name} seed {seed}", progress=progress,
+                             cache=fit_cache, data_key=data_key)
             folds[int(seed)] = clip_folds
             seg_probs[int(seed)] = oof
             clip_probs[int(seed)] = _pool(oof, clip_of, evaluated)
@@ -350,6 +382,7 @@ def leaky_cross_validate(
     n_splits: int = N_SPLITS,
     seed: int = 0,
     progress: Progress | None = None,
+    fit_cache: FitCache | None = None,
 ) -> dict[str, Any]:
     """The same pipeline with the split done the leaky way: random folds of segments.
 
@@ -369,6 +402,8 @@ def leaky_cross_validate(
     n_splits, seed : int
         Folds and seed of the random segment split.
     progress : callable, optional
+    fit_cache : FitCache, optional
+        Fits already made with the same code, data and split are read from it.
 
     Returns
     -------
@@ -388,7 +423,8 @@ def leaky_cross_validate(
     arrays = {"groups": np.asarray(table.groups, dtype=object)[clip_of],
               "clips": np.asarray(table.ids, dtype=object)[clip_of]}
     splits = list(KFold(n_splits=n_splits, shuffle=True, random_state=seed).split(X))
-    oof = _run_folds(model, X, y, arrays, splits, stage=f"leaky {model}", progress=progress)
+    oof = _run_folds(model, X, y, arrays, splits, stage=f"leaky {model}", progress=progress,
+                     cache=fit_cache)
     clips = np.arange(len(table))
     leaky_clip = _pool(oof, clip_of, clips).argmax(axis=1)
     shared = sum(np.intersect1d(clip_of[tr], clip_of[te]).size for tr, te in splits)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from mgc_core.datasets.clips import ClipTable, clip_table
+from mgc_core.evaluation.fitcache import FitCache
 from mgc_core.evaluation.nested import ensemble_record
 from mgc_core.evaluation.protocols import (
     FOLD_SEEDS,
@@ -36,7 +37,7 @@ from mgc_core.evaluation.protocols import (
 )
 from mgc_core.evaluation.records import EVALUATE_COMMAND
 from mgc_core.genres import GENRES
-from mgc_core.training.inputs import extract_inputs
+from mgc_core.training.inputs import DEFAULT_CACHE_DIR, extract_inputs
 
 if TYPE_CHECKING:  # pragma: no cover
     from mgc_core.datasets.gtzan import GTZAN
@@ -62,11 +63,17 @@ CONVERT_COMMAND = "python -m mgc_core convert-models"
 
 @dataclass(frozen=True)
 class EvaluationReport:
-    """What :func:`evaluate_all` wrote: records by model, file paths, timings (s)."""
+    """What :func:`evaluate_all` wrote: records by model, file paths, timings (s).
+
+    ``fits_reused`` and ``fits_made`` count the fits read from the fit cache and those
+    made (and stored) in this run; both 0 without the cache.
+    """
 
     records: dict[str, dict[str, Any]]
     paths: dict[str, Path]
     timings: dict[str, float] = field(default_factory=dict)
+    fits_reused: int = 0
+    fits_made: int = 0
 
 
 @dataclass(frozen=True)
@@ -95,6 +102,7 @@ def _member_seeds(
     protocol: Mapping[str, Any],
     split_ids: Mapping[str, list[str]] | None,
     progress: Progress | None,
+    fit_cache: FitCache | None = None,
 ) -> dict[int, dict[str, np.ndarray]]:
     """Every member's out-of-fold clip probabilities on each fold seed after the first.
 
@@ -107,7 +115,8 @@ def _member_seeds(
     later = [int(s) for s in protocol["fold_seeds"][1:]]
     missing = [m for m in MODEL_NAMES if m not in results]
     refit = (cross_validate(table, inputs, protocol={**protocol, "fold_seeds": later},
-                            models=missing, split_ids=split_ids, progress=progress)
+                            models=missing, split_ids=split_ids, progress=progress,
+                            fit_cache=fit_cache)
              if later and missing else {})
     every = {**results, **refit}
     return {s: {m: every[m].clip_probabilities[s] for m in MODEL_NAMES} for s in later}
@@ -125,6 +134,7 @@ def evaluate_all(
     n_resamples: int | None = None,
     progress: Progress | None = None,
     ensemble_every_seed: bool = False,
+    reuse_fits: bool = True,
 ) -> EvaluationReport:
     """Cross-validate models and write ``<assets_dir>/evaluation/<model>.json``.
 
@@ -158,6 +168,11 @@ def evaluate_all(
         later seed needs every member's out-of-fold predictions on its folds (members not
         evaluated in this run are cross-validated on the later seeds only, their records
         left as they are) and refits every model once per pair of folds.
+    reuse_fits : bool
+        Keep every fit's predictions in ``<cache_dir>/fits`` and read back those made
+        before with the same code, libraries, data and split
+        (:class:`~mgc_core.evaluation.fitcache.FitCache`), so a rerun only fits what
+        changed. False fits everything and stores nothing.
 
     Returns
     -------
@@ -192,8 +207,11 @@ def evaluate_all(
     inputs = extract_inputs(table, models=MODEL_NAMES if with_ensemble else models,
                             cache_dir=cache_dir, progress=progress)
     timings["inputs (decode, analyse, cache)"] = time.perf_counter() - t0
-    results = {} if not models else cross_validate(table, inputs, protocol=protocol, models=models,
-                             split_ids=split_ids, progress=progress)
+    fit_cache = (FitCache(Path(cache_dir or DEFAULT_CACHE_DIR) / "fits")
+                 if reuse_fits else None)
+    results = {} if not models else cross_validate(
+        table, inputs, protocol=protocol, models=models, split_ids=split_ids,
+        progress=progress, fit_cache=fit_cache)
     for name, cv in results.items():
         timings[f"cross-validation {name}"] = cv.seconds
     data = table.summary()
@@ -205,7 +223,7 @@ def evaluate_all(
             t0 = time.perf_counter()
             extra["leaky"] = leaky_cross_validate(table, inputs[name], model=name, honest=cv,
                                                   n_splits=n_splits, seed=seed0,
-                                                  progress=progress)
+                                                  progress=progress, fit_cache=fit_cache)
             timings["leaky split knn"] = time.perf_counter() - t0
         records[name] = evaluation_record(
             name, protocol, _clip_entries(table, cv, seed0), seeds=cv.clip_probabilities,
@@ -216,20 +234,24 @@ def evaluate_all(
         every_seed = None
         if ensemble_every_seed:
             every_seed = _member_seeds(table, inputs, results, protocol=protocol,
-                                       split_ids=split_ids, progress=progress)
+                                       split_ids=split_ids, progress=progress,
+                                       fit_cache=fit_cache)
             if refitted := [m for m in MODEL_NAMES if m not in results]:
                 timings[f"cross-validation {', '.join(refitted)} (ensemble's later seeds)"] = (
                     time.perf_counter() - t0)
                 t0 = time.perf_counter()
         records["ensemble"] = ensemble_record(
             table, inputs, {**stored, **records}, protocol=protocol, split_ids=split_ids, data=data,
-            command=command, n_resamples=n_resamples, progress=progress, seeds=every_seed)
+            command=command, n_resamples=n_resamples, progress=progress, seeds=every_seed,
+            fit_cache=fit_cache)
         timings["ensemble (nested weights)"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     for name, record in records.items():
         paths[name] = write_evaluation(record, assets_dir=root)
     timings["write records"] = time.perf_counter() - t0
-    return EvaluationReport(records=records, paths=paths, timings=timings)
+    return EvaluationReport(records=records, paths=paths, timings=timings,
+                            fits_reused=fit_cache.hits if fit_cache else 0,
+                            fits_made=fit_cache.misses if fit_cache else 0)
 
 
 def train_all(
