@@ -54,6 +54,14 @@ def _who_decided(weights: Mapping[str, float]) -> str:
     ranked = sorted(weights.items(), key=lambda kv: -kv[1])
     counted = [f"{short_label(n)} {w:.0%}" for n, w in ranked if w >= 0.005]
     ignored = [short_label(n) for n, w in ranked if w < 0.005]
+    if len(counted) == 1:
+        return (
+            f"**Who decided**: the {short_label(ranked[0][0])} model alone. In the stored "
+            "evaluation no weighted mean of the models beat it by a clear margin (more than "
+            "one standard error) on songs they had not seen, so the ensemble is that model; "
+            f"{_and(ignored)} are shown for comparison but do not change the verdict. Each "
+            "model pools its 3-second segments by the mean of their log-probabilities."
+        )
     text = ("**Who decided**: the ensemble, a weighted mean of the models' probabilities, "
             f"with the weights {_and(counted)}.")
     if ignored:

@@ -71,9 +71,9 @@ def test_choose_weights_favours_the_model_that_is_right():
 def test_choose_weights_is_on_the_grid_and_prefers_equal_weights_on_ties():
     y = np.arange(10)
     same = _onehot(y)
-    w = choose_weights([same, same], y)
+    w = choose_weights([same, same], y, one_se=False)
     np.testing.assert_allclose(w, [0.5, 0.5])
-    w4 = choose_weights([same] * 4, y)
+    w4 = choose_weights([same] * 4, y, one_se=False)
     units = w4 / WEIGHT_STEP
     np.testing.assert_allclose(units, np.round(units), atol=1e-9)
     assert np.abs(w4 - 0.25).max() <= 0.05 + 1e-9
@@ -90,6 +90,58 @@ def test_choose_weights_scores_balanced_accuracy_not_accuracy():
     b = _onehot(b_labels, sharp=0.95)
     w = choose_weights([a, b], y)
     assert w[1] > w[0]
+
+
+def _specialist(fixed: int, broken: int, per_genre: int = 50):  # noqa: ANN202
+    """Model A, right on most clips, and B, noise except where it flips A's close calls.
+
+    A is right (0.9) on every clip but ``fixed`` clips, where it prefers a wrong genre by a
+    hair, and ``broken`` clips, where it is right by a hair. B is confidently wrong
+    everywhere except on the ``fixed`` clips, where it is confidently right, and on the
+    ``broken`` clips it names A's runner-up. So any blend that fixes the first breaks the
+    second: the best blend beats A by ``fixed - broken`` clips.
+    """
+    y = np.repeat(np.arange(10), per_genre)
+    n = len(y)
+    spots = np.arange(fixed + broken) * (n // (fixed + broken)) + 1  # spread over genres
+    f, k = spots[:fixed], spots[fixed:]
+    wrong = (y + 1) % 10
+    a = _onehot(y, sharp=0.9)
+    for clips, top, second in ((f, wrong, y), (k, y, wrong)):
+        a[clips] = 0.05 / 8
+        a[clips, top[clips]] = 0.5
+        a[clips, second[clips]] = 0.45
+    b_labels = (y + 3) % 10
+    b_labels[f] = y[f]
+    b_labels[k] = wrong[k]
+    return y, a, _onehot(b_labels, sharp=0.9)
+
+
+def test_one_se_keeps_a_blend_that_wins_clearly():
+    y, a, b = _specialist(fixed=8, broken=0)
+    w = choose_weights([a, b], y)
+    assert 0 < w[1] < 1  # the blend fixes 8 clips and breaks none
+    assert (ensemble_probabilities([a, b], w).argmax(axis=1) == y).all()
+
+
+def test_one_se_falls_back_to_the_best_model_when_a_blend_wins_by_a_hair():
+    y, a, b = _specialist(fixed=3, broken=2)
+    assert 0 < choose_weights([a, b], y, one_se=False)[1] < 1  # best by one clip
+    np.testing.assert_array_equal(choose_weights([a, b], y), [1.0, 0.0])
+    # Identical members: no blend can beat one of them, so one decides alone.
+    same = _onehot(np.arange(10))
+    assert sorted(choose_weights([same, same], np.arange(10))) == [0.0, 1.0]
+
+
+def test_one_se_is_deterministic():
+    y, a, b = _specialist(fixed=4, broken=2)
+    np.testing.assert_array_equal(choose_weights([a, b], y), choose_weights([a, b], y))
+
+
+@pytest.mark.parametrize("n", [0, 1, 2.5, "many"])
+def test_choose_weights_refuses_a_bad_bootstrap_count(n):
+    with pytest.raises(ParameterError, match="n_bootstrap"):
+        choose_weights([_onehot([0, 1]), _onehot([1, 0])], [0, 1], n_bootstrap=n)
 
 
 @pytest.mark.parametrize("step", [0, 0.3, -0.1, 0.01])

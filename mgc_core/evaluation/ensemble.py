@@ -1,9 +1,11 @@
 """The ensemble: a weighted soft vote whose weights are chosen honestly.
 
-The ensemble's clip probabilities are a weighted mean of the four models' clip
+The ensemble's clip probabilities are a weighted mean of the models' clip
 probabilities (:func:`ensemble_probabilities`). The weights are multiples of
 :data:`WEIGHT_STEP` that sum to one, and :func:`choose_weights` picks the vector that
-gives the best balanced accuracy on out-of-fold predictions of clips with known genres.
+gives the best balanced accuracy on out-of-fold predictions of clips with known genres,
+keeping a blend only when it beats the best single model by more than one standard
+error (otherwise that model decides alone).
 
 To score that rule without flattering it, the weights used on a test fold must be
 chosen without that fold (:func:`nested_ensemble`): inside each outer training part,
@@ -32,6 +34,7 @@ from mgc_core.genres import GENRES
 __all__ = [
     "RULE",
     "WEIGHT_STEP",
+    "N_BOOTSTRAP",
     "ensemble_probabilities",
     "choose_weights",
     "NestedEnsemble",
@@ -41,12 +44,17 @@ __all__ = [
 
 #: Granularity of the weights searched by :func:`choose_weights`.
 WEIGHT_STEP = 0.1
+#: Bootstrap resamples behind the one-standard-error rule of :func:`choose_weights`.
+N_BOOTSTRAP = 200
 #: How the ensemble votes, in words (stored in ``ensemble.json``).
 RULE = (
-    "Weighted soft vote: a weighted mean of the clip probabilities of the four models "
-    "(KNN, CNN, LSTM, transfer); the predicted genre is the most probable one. The weights "
-    f"(multiples of {WEIGHT_STEP:g} summing to 1) are the ones with the best balanced "
-    "accuracy on out-of-fold predictions of clips the models did not see. In this "
+    "Weighted soft vote: a weighted mean of the clip probabilities of the five models "
+    "(KNN, CNN, LSTM, transfer, AudioSet); the predicted genre is the most probable "
+    "one. The weights "    f"(multiples of {WEIGHT_STEP:g} summing to 1) are the ones with the best balanced "
+    "accuracy on out-of-fold predictions of clips the models did not see; a blend is kept "
+    "only if it beats the best single model there by more than one standard error (a "
+    "bootstrap over clips), else that model decides alone (the one-standard-error rule). "
+    "In this "
     "evaluation they were chosen inside each training part by an inner artist-grouped "
     "cross-validation (nested), so no test clip influenced the weights used on it; the "
     "app's weights were chosen the same way on every clip's out-of-fold predictions."
@@ -99,13 +107,23 @@ def _balanced_accuracy(y: np.ndarray, pred: np.ndarray) -> np.ndarray:
 
 
 def choose_weights(
-    probabilities: Sequence[np.ndarray], y: Any, *, step: float = WEIGHT_STEP
+    probabilities: Sequence[np.ndarray], y: Any, *, step: float = WEIGHT_STEP,
+    one_se: bool = True, n_bootstrap: int = N_BOOTSTRAP,
 ) -> np.ndarray:
     """The weights whose soft vote has the best balanced accuracy on these clips.
 
     Every vector of multiples of ``step`` summing to one is tried. Ties (common: many
     vectors give the same argmax) go to the lowest mean log loss, then to the vector
     closest to equal weights.
+
+    With ``one_se`` (the default) the best vector must also earn its place: a blend is
+    kept only when its balanced accuracy beats the best single model's (on these same
+    clips) by more than one standard error of the difference, estimated by a seeded
+    bootstrap over clips; otherwise the best single model alone gets weight 1. This is
+    the one-standard-error rule of model selection (Breiman et al. 1984; Hastie,
+    Tibshirani and Friedman, *The Elements of Statistical Learning*, 7.10): among
+    choices that score alike, take the simplest. A few clips of a rare genre can make a
+    blend win on one sample and lose on the next; the rule keeps such blends out.
 
     Parameters
     ----------
@@ -115,6 +133,10 @@ def choose_weights(
         True genre indices.
     step : float
         Weight granularity; ``1 / step`` must be a whole number from 1 to 20.
+    one_se : bool
+        Apply the one-standard-error rule (see above).
+    n_bootstrap : int >= 2
+        Bootstrap resamples of the clips behind the standard error.
 
     Returns
     -------
@@ -130,13 +152,36 @@ def choose_weights(
     units = 1 / step if step > 0 else 0
     if not (abs(units - round(units)) < 1e-9 and 1 <= round(units) <= 20):
         raise ParameterError(f"step must divide 1 into 1 to 20 parts (e.g. 0.1); got {step!r}.")
+    if not isinstance(n_bootstrap, int | np.integer) or n_bootstrap < 2:
+        raise ParameterError(f"n_bootstrap must be an integer >= 2; got {n_bootstrap!r}.")
     grid = _simplex(len(stack), step)
     mixed = np.einsum("wm,mnk->wnk", grid, stack)
-    ba = _balanced_accuracy(y, mixed.argmax(axis=2))
+    pred = mixed.argmax(axis=2)
+    ba = _balanced_accuracy(y, pred)
     loss = -np.log(np.clip(mixed[:, np.arange(len(y)), y], 1e-12, None)).mean(axis=1)
     spread = np.abs(grid - 1 / len(stack)).sum(axis=1)
     best = np.lexsort((np.round(spread, 9), np.round(loss, 9), -np.round(ba, 9)))[0]
-    return grid[best]
+    if not one_se or grid[best].max() == 1:
+        return grid[best]
+    singles = np.flatnonzero(grid.max(axis=1) == 1)
+    single = singles[np.argmax(ba[singles])]
+    gain = ba[best] - ba[single]
+    return grid[best] if gain > _bootstrap_se(y, pred[best], pred[single], n_bootstrap) \
+        else grid[single]
+
+
+def _bootstrap_se(y: np.ndarray, a: np.ndarray, b: np.ndarray, n: int) -> float:
+    """Standard error of the balanced-accuracy difference of predictions ``a`` and ``b``.
+
+    ``n`` resamples of the clips with replacement (seed 0), the same resample for both.
+    """
+    rng = np.random.default_rng(0)
+    diffs = []
+    for _ in range(n):
+        i = rng.integers(0, len(y), len(y))
+        diffs.append(_balanced_accuracy(y[i], a[None, i])[0]
+                     - _balanced_accuracy(y[i], b[None, i])[0])
+    return float(np.std(diffs))
 
 
 @dataclass(frozen=True)
