@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
 
 import numpy as np
 import streamlit as st
@@ -26,6 +25,7 @@ from ui.flips import what_flips_section
 from ui.input_panel import input_panel
 from ui.playhead import playhead
 from ui.results import (
+    and_list,
     cached_result,
     cnn_occlusion,
     in_words,
@@ -34,6 +34,7 @@ from ui.results import (
     result_csv,
     result_json,
     run_classify,
+    who_decided,
 )
 from ui.similar import sounds_like
 from ui.stepper import stepper
@@ -41,39 +42,6 @@ from ui.stepper import stepper
 N_MODELS = in_words(len(MODEL_NAMES))
 #: Models that learned nothing from GTZAN (zero-shot), by name.
 ZERO_SHOT = tuple(name for name in MODEL_NAMES if not learns_from_gtzan(name))
-
-
-def _and(words: list[str]) -> str:
-    return " and ".join([", ".join(words[:-1]), words[-1]] if len(words) > 2 else words)
-
-
-def _who_decided(weights: Mapping[str, float]) -> str:
-    """Who decided the ensemble's answer: the models by weight, and those without any."""
-    if not weights:
-        return "**Who decided**: the ensemble, a weighted mean of the models' probabilities."
-    ranked = sorted(weights.items(), key=lambda kv: -kv[1])
-    counted = [f"{short_label(n)} {w:.0%}" for n, w in ranked if w >= 0.005]
-    ignored = [short_label(n) for n, w in ranked if w < 0.005]
-    if len(counted) == 1:
-        return (
-            f"**Who decided**: the {short_label(ranked[0][0])} model alone. In the stored "
-            "evaluation no weighted mean of the models beat it by a clear margin (more than "
-            "one standard error) on songs they had not seen, so the ensemble is that model; "
-            f"{_and(ignored)} are shown for comparison but do not change the verdict. Each "
-            "model pools its 3-second segments by the mean of their log-probabilities."
-        )
-    text = ("**Who decided**: the ensemble, a weighted mean of the models' probabilities, "
-            f"with the weights {_and(counted)}.")
-    if ignored:
-        text += (f" {_and(ignored)} {'has' if len(ignored) == 1 else 'have'} no weight: "
-                 f"{'its answer is' if len(ignored) == 1 else 'their answers are'} shown "
-                 "for comparison but do not change the verdict.")
-    return text + (
-        " The weights are the ones that scored best on songs the models had not seen; the "
-        "Models page shows them and how this rule does on songs whose weights were chosen "
-        "without them. Each model pools its 3-second segments by the mean of their "
-        "log-probabilities."
-    )
 
 
 def _audioset_view(result) -> None:  # noqa: ANN001 - mgc_core.analysis.classify.Result
@@ -187,7 +155,7 @@ if selection.gtzan_id:
         "Below: the live predictions of the bundled models. Those trained on GTZAN were fit "
         "on every usable clip, this one included, so they have **seen this clip in "
         "training** and are not a fair test"
-        + (f"; {_and(zero_shot)} learned nothing from GTZAN, so "
+        + (f"; {and_list(zero_shot)} learned nothing from GTZAN, so "
            f"{'its answer is' if len(zero_shot) == 1 else 'their answers are'} fair."
            if zero_shot else ".")
     )
@@ -196,7 +164,7 @@ if selection.gtzan_id:
 if is_music:
     st.subheader(f"Verdict: {v.genre}" + (" (seen in training)" if selection.gtzan_id else ""))
     (st.warning if v.unsure else st.success if v.agree else st.info)(v.summary)
-    st.caption(_who_decided(result.ensemble_weights))
+    st.caption(who_decided(result.ensemble_weights))
 else:
     st.warning(result.content.statement, icon=":material/hearing_disabled:")
 _audioset_view(result)
@@ -222,7 +190,7 @@ if not is_music:
     st.caption(
         f"The genre models always name one of the ten genres, even for {result.content.kind}. "
         f"The ensemble would guess {v.genre} ({v.confidence:.0%}), but that is no verdict. "
-        + _who_decided(result.ensemble_weights).replace("**Who decided**", "Who would decide")
+        + who_decided(result.ensemble_weights).replace("**Who decided**", "Who would decide")
     )
 side_by_side = st.container() if is_music else st.expander(
     f"Each model's guess ({N_MODELS} models)", icon=":material/visibility:")

@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import streamlit as st
@@ -38,12 +38,13 @@ from mgc_core.analysis import rows
 from mgc_core.genres import GENRES
 from mgc_core.models import FRONTEND, MODEL_NAMES
 from mgc_core.models.frontend import FrontendSettings
+from mgc_core.models.registry import short_label
 
 __all__ = [
     "ModelFiles", "ClassifySettings", "model_files", "classify_settings", "loaded_model",
     "loaded_models", "ResultStore", "result_store", "cached_result", "run_classify",
     "result_csv", "result_json", "cnn_occlusion", "KEPT_INPUTS",
-    "in_words", "learns_from_gtzan", "percent",
+    "in_words", "learns_from_gtzan", "percent", "and_list", "who_decided",
 ]
 
 #: Models kept loaded: every model of two folders (or of one, before and after a rebuild).
@@ -75,6 +76,56 @@ def learns_from_gtzan(name: str) -> bool:
 def percent(p: float) -> str:
     """A probability as the pages show it: ``"87%"``, or ``"<1%"`` below one percent."""
     return "<1%" if p < 0.01 else f"{p:.0%}"
+
+
+def and_list(words: list[str]) -> str:
+    """Words joined as a sentence lists them: ``"a, b and c"``."""
+    return " and ".join([", ".join(words[:-1]), words[-1]] if len(words) > 2 else words)
+
+
+def who_decided(weights: Mapping[str, float]) -> str:
+    """Who decided the ensemble's answer, in words: the models by weight, and those without.
+
+    When one model has all the weight (the ensemble's one-standard-error rule found no
+    blend clearly better than it), the text says that model decided alone.
+
+    Parameters
+    ----------
+    weights : mapping of str to float
+        Model name -> ensemble weight (``Result.ensemble_weights``); empty when unknown.
+
+    Returns
+    -------
+    str
+        Markdown, starting with ``**Who decided**``.
+    """
+    if not weights:
+        return "**Who decided**: the ensemble, a weighted mean of the models' probabilities."
+    ranked = sorted(weights.items(), key=lambda kv: -kv[1])
+    counted = [f"{short_label(n)} {w:.0%}" for n, w in ranked if w >= 0.005]
+    ignored = [short_label(n) for n, w in ranked if w < 0.005]
+    if len(counted) == 1:
+        others = (f" {and_list(ignored)} {'is' if len(ignored) == 1 else 'are'} shown for "
+                  "comparison but do not change the verdict." if ignored else "")
+        return (
+            f"**Who decided**: the {short_label(ranked[0][0])} model alone. In the stored "
+            "evaluation no weighted mean of the models beat it by a clear margin (more than "
+            "one standard error) on songs they had not seen, so the ensemble is that model."
+            f"{others} Each model pools its 3-second segments by the mean of their "
+            "log-probabilities."
+        )
+    text = ("**Who decided**: the ensemble, a weighted mean of the models' probabilities, "
+            f"with the weights {and_list(counted)}.")
+    if ignored:
+        text += (f" {and_list(ignored)} {'has' if len(ignored) == 1 else 'have'} no weight: "
+                 f"{'its answer is' if len(ignored) == 1 else 'their answers are'} shown "
+                 "for comparison but do not change the verdict.")
+    return text + (
+        " The weights are the ones that scored best on songs the models had not seen; the "
+        "Models page shows them and how this rule does on songs whose weights were chosen "
+        "without them. Each model pools its 3-second segments by the mean of their "
+        "log-probabilities."
+    )
 
 
 @dataclass(frozen=True)

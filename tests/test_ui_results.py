@@ -1,0 +1,41 @@
+"""Tests of ui.results' wording helpers (the caches are exercised by the page tests)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ui.results import and_list, in_words, percent, who_decided
+
+
+@pytest.mark.parametrize(("words", "text"), [
+    ([], ""), (["a"], "a"), (["a", "b"], "a and b"), (["a", "b", "c"], "a, b and c"),
+])
+def test_and_list(words, text):
+    assert and_list(words) == text
+
+
+def test_in_words_and_percent():
+    assert in_words(5) == "five" and in_words(12) == "12"
+    assert percent(0.004) == "<1%" and percent(0.874) == "87%"
+
+
+def test_a_blend_names_its_weights_and_the_models_left_out():
+    text = who_decided({"knn": 0.0, "cnn": 0.2, "lstm": 0.0, "transfer": 0.5,
+                        "audioset": 0.3})
+    assert text.startswith("**Who decided**: the ensemble")
+    assert "Transfer 50%, AudioSet 30% and CNN 20%" in text
+    assert "KNN and LSTM have no weight" in text
+
+
+def test_one_model_with_all_the_weight_decided_alone():
+    text = who_decided({"knn": 0.0, "cnn": 0.0, "lstm": 0.0, "transfer": 1.0,
+                        "audioset": 0.0})
+    assert text.startswith("**Who decided**: the Transfer model alone.")
+    assert "weighted mean of the models' probabilities, with" not in text
+    assert "KNN, CNN, LSTM and AudioSet are shown for comparison" in text
+    alone = who_decided({"transfer": 1.0})
+    assert "alone" in alone and " are shown" not in alone and "  " not in alone
+
+
+def test_no_weights_still_says_who_decided():
+    assert who_decided({}).startswith("**Who decided**: the ensemble")
