@@ -32,9 +32,12 @@ def test_one_model_with_all_the_weight_decided_alone():
                         "audioset": 0.0})
     assert text.startswith("**Who decided**: the Transfer model alone.")
     assert "weighted mean of the models' probabilities, with" not in text
-    assert "KNN, CNN, LSTM and AudioSet are shown for comparison" in text
+    assert "KNN, CNN, LSTM and AudioSet have no weight: their answers are shown for " \
+        "comparison" in text
     alone = who_decided({"transfer": 1.0})
-    assert "alone" in alone and " are shown" not in alone and "  " not in alone
+    assert "alone" in alone and " shown" not in alone and "  " not in alone
+    single = who_decided({"transfer": 0.6, "audioset": 0.4, "knn": 0.0})
+    assert "KNN has no weight: its answer is shown for comparison but does not" in single
 
 
 def test_no_weights_still_says_who_decided():

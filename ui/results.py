@@ -105,27 +105,23 @@ def who_decided(weights: Mapping[str, float]) -> str:
     counted = [f"{short_label(n)} {w:.0%}" for n, w in ranked if w >= 0.005]
     ignored = [short_label(n) for n, w in ranked if w < 0.005]
     if len(counted) == 1:
-        others = (f" {and_list(ignored)} {'is' if len(ignored) == 1 else 'are'} shown for "
-                  "comparison but do not change the verdict." if ignored else "")
-        return (
-            f"**Who decided**: the {short_label(ranked[0][0])} model alone. In the stored "
-            "evaluation no weighted mean of the models beat it by a clear margin (more than "
-            "one standard error) on songs they had not seen, so the ensemble is that model."
-            f"{others} Each model pools its 3-second segments by the mean of their "
-            "log-probabilities."
-        )
-    text = ("**Who decided**: the ensemble, a weighted mean of the models' probabilities, "
-            f"with the weights {and_list(counted)}.")
+        text = (f"**Who decided**: the {short_label(ranked[0][0])} model alone. In the "
+                "stored evaluation no weighted mean of the models beat it by a clear margin "
+                "(more than one standard error) on songs they had not seen, so the ensemble "
+                "is that model.")
+    else:
+        text = ("**Who decided**: the ensemble, a weighted mean of the models' "
+                f"probabilities, with the weights {and_list(counted)}. The weights are the "
+                "ones that scored best on songs the models had not seen; the Models page "
+                "shows them and how this rule does on songs whose weights were chosen "
+                "without them.")
     if ignored:
-        text += (f" {and_list(ignored)} {'has' if len(ignored) == 1 else 'have'} no weight: "
-                 f"{'its answer is' if len(ignored) == 1 else 'their answers are'} shown "
-                 "for comparison but do not change the verdict.")
-    return text + (
-        " The weights are the ones that scored best on songs the models had not seen; the "
-        "Models page shows them and how this rule does on songs whose weights were chosen "
-        "without them. Each model pools its 3-second segments by the mean of their "
-        "log-probabilities."
-    )
+        one = len(ignored) == 1
+        text += (f" {and_list(ignored)} {'has' if one else 'have'} no weight: "
+                 f"{'its answer is' if one else 'their answers are'} shown for comparison "
+                 f"but {'does' if one else 'do'} not change the verdict.")
+    return text + (" Each model pools its 3-second segments by the mean of their "
+                   "log-probabilities.")
 
 
 @dataclass(frozen=True)

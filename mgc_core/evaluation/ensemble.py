@@ -49,15 +49,15 @@ N_BOOTSTRAP = 200
 #: How the ensemble votes, in words (stored in ``ensemble.json``).
 RULE = (
     "Weighted soft vote: a weighted mean of the clip probabilities of the five models "
-    "(KNN, CNN, LSTM, transfer, AudioSet); the predicted genre is the most probable "
-    "one. The weights "    f"(multiples of {WEIGHT_STEP:g} summing to 1) are the ones with the best balanced "
-    "accuracy on out-of-fold predictions of clips the models did not see; a blend is kept "
-    "only if it beats the best single model there by more than one standard error (a "
-    "bootstrap over clips), else that model decides alone (the one-standard-error rule). "
-    "In this "
-    "evaluation they were chosen inside each training part by an inner artist-grouped "
-    "cross-validation (nested), so no test clip influenced the weights used on it; the "
-    "app's weights were chosen the same way on every clip's out-of-fold predictions."
+    "(KNN, CNN, LSTM, transfer, AudioSet); the predicted genre is the most probable one. "
+    f"The weights (multiples of {WEIGHT_STEP:g} summing to 1) are the ones with the best "
+    "balanced accuracy on out-of-fold predictions of clips the models did not see; a blend "
+    "is kept only if it beats the best single model there by more than one standard error "
+    "(a bootstrap over clips), else that model decides alone (the one-standard-error "
+    "rule). In this evaluation they were chosen inside each training part by an inner "
+    "artist-grouped cross-validation (nested), so no test clip influenced the weights used "
+    "on it; the app's weights were chosen the same way on every clip's out-of-fold "
+    "predictions."
 )
 
 
