@@ -208,8 +208,8 @@ def _print_evaluation_table(records: Mapping[str, Evaluation], *, markdown: bool
     weights = records[ENSEMBLE].weights if ENSEMBLE in records else None
     if weights:
         print()
-        print("ensemble weights (chosen by nested cross-validation; the app uses these): "
-              + ", ".join(f"{m} {w:.1f}" for m, w in weights.items()))
+        print("ensemble weights the app uses (chosen on every clip's out-of-fold "
+              "predictions): " + ", ".join(f"{m} {w:.0%}" for m, w in weights.items()))
     leaky = records["knn"].leaky if "knn" in records else None
     if leaky:
         print()

@@ -71,9 +71,9 @@ def test_choose_weights_favours_the_model_that_is_right():
 def test_choose_weights_is_on_the_grid_and_prefers_equal_weights_on_ties():
     y = np.arange(10)
     same = _onehot(y)
-    w = choose_weights([same, same], y, one_se=False)
+    w = choose_weights([same, same], y, rule="best")
     np.testing.assert_allclose(w, [0.5, 0.5])
-    w4 = choose_weights([same] * 4, y, one_se=False)
+    w4 = choose_weights([same] * 4, y, rule="best")
     units = w4 / WEIGHT_STEP
     np.testing.assert_allclose(units, np.round(units), atol=1e-9)
     assert np.abs(w4 - 0.25).max() <= 0.05 + 1e-9
@@ -119,23 +119,71 @@ def _specialist(fixed: int, broken: int, per_genre: int = 50):  # noqa: ANN202
 
 def test_one_se_keeps_a_blend_that_wins_clearly():
     y, a, b = _specialist(fixed=8, broken=0)
-    w = choose_weights([a, b], y)
+    w = choose_weights([a, b], y, rule="one_se")
     assert 0 < w[1] < 1  # the blend fixes 8 clips and breaks none
     assert (ensemble_probabilities([a, b], w).argmax(axis=1) == y).all()
 
 
 def test_one_se_falls_back_to_the_best_model_when_a_blend_wins_by_a_hair():
     y, a, b = _specialist(fixed=3, broken=2)
-    assert 0 < choose_weights([a, b], y, one_se=False)[1] < 1  # best by one clip
-    np.testing.assert_array_equal(choose_weights([a, b], y), [1.0, 0.0])
+    assert 0 < choose_weights([a, b], y, rule="best")[1] < 1  # best by one clip
+    np.testing.assert_array_equal(choose_weights([a, b], y, rule="one_se"), [1.0, 0.0])
     # Identical members: no blend can beat one of them, so one decides alone.
     same = _onehot(np.arange(10))
-    assert sorted(choose_weights([same, same], np.arange(10))) == [0.0, 1.0]
+    assert sorted(choose_weights([same, same], np.arange(10), rule="one_se")) == [0.0, 1.0]
 
 
-def test_one_se_is_deterministic():
+def _balanced_accuracy_of(probabilities, y, w) -> float:
+    pred = ensemble_probabilities(probabilities, w).argmax(axis=1)
+    return float(np.mean([(pred[y == g] == g).mean() for g in np.unique(y)]))
+
+
+def test_window_is_the_mean_of_every_vector_tied_with_the_best():
+    # A is right everywhere; B is right on half the clips and confidently wrong on the
+    # rest, so every blend leaning enough on A is as good as A alone: the margin is 0
+    # (the best vector is A alone) and the window is exactly the tied vectors.
+    y = np.repeat(np.arange(10), 6)
+    a = _onehot(y, sharp=0.6)
+    b_labels = np.where(np.arange(len(y)) % 2 == 0, y, (y + 1) % 10)
+    b = _onehot(b_labels, sharp=0.95)
+    grid = [np.array([i, 10 - i]) / 10 for i in range(11)]
+    scores = np.array([_balanced_accuracy_of([a, b], y, w) for w in grid])
+    tied = [w for w, s in zip(grid, scores, strict=True) if s == scores.max()]
+    assert 1 < len(tied) < len(grid)
+    np.testing.assert_allclose(choose_weights([a, b], y), np.mean(tied, axis=0))
+    np.testing.assert_array_equal(choose_weights([a, b], y, rule="best"), [1.0, 0.0])
+
+
+def test_window_reaches_down_to_the_best_model_when_a_blend_wins_by_a_hair():
+    # The best blend beats A alone by one clip of 500: far less than a standard error,
+    # so the window holds every vector scoring at least as well as A alone, A included.
+    y, a, b = _specialist(fixed=3, broken=2)
+    grid = [np.array([i, 10 - i]) / 10 for i in range(11)]
+    scores = np.array([_balanced_accuracy_of([a, b], y, w) for w in grid])
+    assert scores.max() > scores[10]  # grid[10] is A alone
+    upper = [w for w, s in zip(grid, scores, strict=True) if s >= scores[10]]
+    np.testing.assert_allclose(choose_weights([a, b], y), np.mean(upper, axis=0))
+    assert choose_weights([a, b], y, rule="best")[1] > 0
+
+
+def test_window_keeps_a_blend_that_wins_clearly():
+    y, a, b = _specialist(fixed=8, broken=0)
+    w = choose_weights([a, b], y)
+    assert 0 < w[1] < 1
+    assert (ensemble_probabilities([a, b], w).argmax(axis=1) == y).all()
+
+
+@pytest.mark.parametrize("rule", ["window", "one_se"])
+def test_choose_weights_is_deterministic(rule):
     y, a, b = _specialist(fixed=4, broken=2)
-    np.testing.assert_array_equal(choose_weights([a, b], y), choose_weights([a, b], y))
+    np.testing.assert_array_equal(choose_weights([a, b], y, rule=rule),
+                                  choose_weights([a, b], y, rule=rule))
+
+
+@pytest.mark.parametrize("rule", ["", "mean", None, "WINDOW"])
+def test_choose_weights_refuses_an_unknown_rule(rule):
+    with pytest.raises(ParameterError, match="rule must be one of window, one_se, best"):
+        choose_weights([_onehot([0, 1])], [0, 1], rule=rule)
 
 
 @pytest.mark.parametrize("n", [0, 1, 2.5, "many"])
@@ -198,12 +246,11 @@ def test_bundled_weights_are_stored_with_the_nested_evaluation():
 
 
 def test_bundled_weights_of_a_subset_are_renormalised():
-    full = dict(zip(MODEL_NAMES, bundled_weights(MODEL_NAMES)))
-    pair = [m for m in MODEL_NAMES if full[m] > 0][:1] + ["knn"]
+    full = dict(zip(MODEL_NAMES, bundled_weights(MODEL_NAMES), strict=True))
+    pair = sorted(MODEL_NAMES, key=lambda m: -full[m])[:2]  # both weighted
     w = bundled_weights(pair)
     assert w.sum() == pytest.approx(1.0)
-    if full[pair[0]] + full["knn"] > 0 and pair[0] != "knn":
-        assert w[0] == pytest.approx(full[pair[0]] / (full[pair[0]] + full["knn"]))
+    assert w[0] == pytest.approx(full[pair[0]] / (full[pair[0]] + full[pair[1]]))
 
 
 def _copy_assets(tmp_path: Path) -> Path:

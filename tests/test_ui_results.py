@@ -27,6 +27,13 @@ def test_a_blend_names_its_weights_and_the_models_left_out():
     assert "KNN and LSTM have no weight" in text
 
 
+def test_every_model_with_some_weight_is_named_and_none_is_called_weightless():
+    text = who_decided({"knn": 0.026, "cnn": 0.074, "lstm": 0.05, "transfer": 0.563,
+                        "audioset": 0.287})
+    assert "Transfer 56%, AudioSet 29%, CNN 7%, LSTM 5% and KNN 3%" in text
+    assert "no weight" not in text and "within one standard error" in text
+
+
 def test_one_model_with_all_the_weight_decided_alone():
     text = who_decided({"knn": 0.0, "cnn": 0.0, "lstm": 0.0, "transfer": 1.0,
                         "audioset": 0.0})

@@ -86,8 +86,8 @@ def and_list(words: list[str]) -> str:
 def who_decided(weights: Mapping[str, float]) -> str:
     """Who decided the ensemble's answer, in words: the models by weight, and those without.
 
-    When one model has all the weight (the ensemble's one-standard-error rule found no
-    blend clearly better than it), the text says that model decided alone.
+    When one model has all the weight (no blend of the models scored as well as it
+    on songs they had not seen), the text says that model decided alone.
 
     Parameters
     ----------
@@ -106,14 +106,14 @@ def who_decided(weights: Mapping[str, float]) -> str:
     ignored = [short_label(n) for n, w in ranked if w < 0.005]
     if len(counted) == 1:
         text = (f"**Who decided**: the {short_label(ranked[0][0])} model alone. In the "
-                "stored evaluation no weighted mean of the models beat it by a clear margin "
-                "(more than one standard error) on songs they had not seen, so the ensemble "
-                "is that model.")
+                "stored evaluation no weighted mean of the models scored as well as it on "
+                "songs they had not seen, so the ensemble is that model.")
     else:
         text = ("**Who decided**: the ensemble, a weighted mean of the models' "
                 f"probabilities, with the weights {and_list(counted)}. The weights are the "
-                "ones that scored best on songs the models had not seen; the Models page "
-                "shows them and how this rule does on songs whose weights were chosen "
+                "average of all the weightings that scored about as well as the best one "
+                "(within one standard error) on songs the models had not seen; the Models "
+                "page shows them and how this rule does on songs whose weights were chosen "
                 "without them.")
     if ignored:
         one = len(ignored) == 1

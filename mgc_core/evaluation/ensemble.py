@@ -1,11 +1,10 @@
 """The ensemble: a weighted soft vote whose weights are chosen honestly.
 
 The ensemble's clip probabilities are a weighted mean of the models' clip
-probabilities (:func:`ensemble_probabilities`). The weights are multiples of
-:data:`WEIGHT_STEP` that sum to one, and :func:`choose_weights` picks the vector that
-gives the best balanced accuracy on out-of-fold predictions of clips with known genres,
-keeping a blend only when it beats the best single model by more than one standard
-error (otherwise that model decides alone).
+probabilities (:func:`ensemble_probabilities`). :func:`choose_weights` scores every
+weight vector of multiples of :data:`WEIGHT_STEP` summing to one by the balanced
+accuracy of its vote on out-of-fold predictions of clips with known genres, and
+returns the mean of the vectors that score within one standard error of the best.
 
 To score that rule without flattering it, the weights used on a test fold must be
 chosen without that fold (:func:`nested_ensemble`): inside each outer training part,
@@ -35,6 +34,7 @@ __all__ = [
     "RULE",
     "WEIGHT_STEP",
     "N_BOOTSTRAP",
+    "WEIGHT_RULES",
     "ensemble_probabilities",
     "choose_weights",
     "NestedEnsemble",
@@ -44,20 +44,23 @@ __all__ = [
 
 #: Granularity of the weights searched by :func:`choose_weights`.
 WEIGHT_STEP = 0.1
-#: Bootstrap resamples behind the one-standard-error rule of :func:`choose_weights`.
+#: Bootstrap resamples behind the margin of :func:`choose_weights`.
 N_BOOTSTRAP = 200
+#: The rules :func:`choose_weights` knows; the first is the ensemble's.
+WEIGHT_RULES = ("window", "one_se", "best")
 #: How the ensemble votes, in words (stored in ``ensemble.json``).
 RULE = (
     "Weighted soft vote: a weighted mean of the clip probabilities of the five models "
     "(KNN, CNN, LSTM, transfer, AudioSet); the predicted genre is the most probable one. "
-    f"The weights (multiples of {WEIGHT_STEP:g} summing to 1) are the ones with the best "
-    "balanced accuracy on out-of-fold predictions of clips the models did not see; a blend "
-    "is kept only if it beats the best single model there by more than one standard error "
-    "(a bootstrap over clips), else that model decides alone (the one-standard-error "
-    "rule). In this evaluation they were chosen inside each training part by an inner "
-    "artist-grouped cross-validation (nested), so no test clip influenced the weights used "
-    "on it; the app's weights were chosen the same way on every clip's out-of-fold "
-    "predictions."
+    f"Every set of weights in steps of {WEIGHT_STEP:g} is scored by its balanced accuracy "
+    "on out-of-fold predictions of clips the models did not see, and the weights are the "
+    "average of every set that scores within one standard error of the best (the "
+    "bootstrap standard error, over clips, of the best set's lead over the best single "
+    "model): many sets score alike on a few hundred clips, and averaging them is "
+    "steadier than betting on the one that won by a clip or two. In this evaluation they "
+    "were chosen inside each training part by an inner artist-grouped cross-validation "
+    "(nested), so no test clip influenced the weights used on it; the app's weights were "
+    "chosen the same way on every clip's out-of-fold predictions."
 )
 
 
@@ -108,22 +111,32 @@ def _balanced_accuracy(y: np.ndarray, pred: np.ndarray) -> np.ndarray:
 
 def choose_weights(
     probabilities: Sequence[np.ndarray], y: Any, *, step: float = WEIGHT_STEP,
-    one_se: bool = True, n_bootstrap: int = N_BOOTSTRAP,
+    rule: str = WEIGHT_RULES[0], n_bootstrap: int = N_BOOTSTRAP,
 ) -> np.ndarray:
-    """The weights whose soft vote has the best balanced accuracy on these clips.
+    """The ensemble weights that these clips' out-of-fold predictions support.
 
-    Every vector of multiples of ``step`` summing to one is tried. Ties (common: many
-    vectors give the same argmax) go to the lowest mean log loss, then to the vector
-    closest to equal weights.
+    Every vector of multiples of ``step`` summing to one is scored by the balanced
+    accuracy of its soft vote. The best vector is the highest scoring one; ties
+    (common: many vectors give the same argmax) go to the lowest mean log loss, then to
+    the vector closest to equal weights. The *margin* is one standard error of the
+    balanced-accuracy difference between the best vector and the best single model,
+    estimated by a seeded bootstrap over clips (0 when the best vector is that model).
 
-    With ``one_se`` (the default) the best vector must also earn its place: a blend is
-    kept only when its balanced accuracy beats the best single model's (on these same
-    clips) by more than one standard error of the difference, estimated by a seeded
-    bootstrap over clips; otherwise the best single model alone gets weight 1. This is
-    the one-standard-error rule of model selection (Breiman et al. 1984; Hastie,
-    Tibshirani and Friedman, *The Elements of Statistical Learning*, 7.10): among
-    choices that score alike, take the simplest. A few clips of a rare genre can make a
-    blend win on one sample and lose on the next; the rule keeps such blends out.
+    ``rule`` says what is returned:
+
+    ``"window"`` (the default)
+        The mean of every vector that scores within the margin of the best one. The
+        best vector alone is a noisy choice: on a few hundred clips many vectors score
+        alike, and which one wins depends on a handful of clips of a rare genre.
+        Averaging over all of them (a window of plausible choices, as in Occam's window
+        of Madigan and Raftery 1994, here with the one-standard-error margin of
+        Hastie, Tibshirani and Friedman, *The Elements of Statistical Learning*, 7.10)
+        keeps what they share and averages away what they do not.
+    ``"one_se"``
+        The best vector if it beats the best single model by more than the margin,
+        else that single model alone (weight 1).
+    ``"best"``
+        The best vector.
 
     Parameters
     ----------
@@ -133,14 +146,16 @@ def choose_weights(
         True genre indices.
     step : float
         Weight granularity; ``1 / step`` must be a whole number from 1 to 20.
-    one_se : bool
-        Apply the one-standard-error rule (see above).
+    rule : {"window", "one_se", "best"}
+        See above.
     n_bootstrap : int >= 2
-        Bootstrap resamples of the clips behind the standard error.
+        Bootstrap resamples of the clips behind the margin.
 
     Returns
     -------
     np.ndarray [shape=(n_models,)]
+        Non-negative weights summing to one (multiples of ``step`` unless ``rule`` is
+        ``"window"``).
     """
     stack = np.stack([np.asarray(p, dtype=np.float64) for p in probabilities])
     y = np.asarray(y)
@@ -152,6 +167,8 @@ def choose_weights(
     units = 1 / step if step > 0 else 0
     if not (abs(units - round(units)) < 1e-9 and 1 <= round(units) <= 20):
         raise ParameterError(f"step must divide 1 into 1 to 20 parts (e.g. 0.1); got {step!r}.")
+    if rule not in WEIGHT_RULES:
+        raise ParameterError(f"rule must be one of {', '.join(WEIGHT_RULES)}; got {rule!r}.")
     if not isinstance(n_bootstrap, int | np.integer) or n_bootstrap < 2:
         raise ParameterError(f"n_bootstrap must be an integer >= 2; got {n_bootstrap!r}.")
     grid = _simplex(len(stack), step)
@@ -161,13 +178,14 @@ def choose_weights(
     loss = -np.log(np.clip(mixed[:, np.arange(len(y)), y], 1e-12, None)).mean(axis=1)
     spread = np.abs(grid - 1 / len(stack)).sum(axis=1)
     best = np.lexsort((np.round(spread, 9), np.round(loss, 9), -np.round(ba, 9)))[0]
-    if not one_se or grid[best].max() == 1:
+    if rule == "best":
         return grid[best]
     singles = np.flatnonzero(grid.max(axis=1) == 1)
     single = singles[np.argmax(ba[singles])]
-    gain = ba[best] - ba[single]
-    return grid[best] if gain > _bootstrap_se(y, pred[best], pred[single], n_bootstrap) \
-        else grid[single]
+    margin = 0.0 if best == single else _bootstrap_se(y, pred[best], pred[single], n_bootstrap)
+    if rule == "window":
+        return grid[ba >= ba[best] - margin - 1e-12].mean(axis=0)
+    return grid[best] if ba[best] - ba[single] > margin else grid[single]
 
 
 def _bootstrap_se(y: np.ndarray, a: np.ndarray, b: np.ndarray, n: int) -> float:
@@ -212,6 +230,7 @@ def nested_ensemble(
     inner_y: Mapping[int, Any],
     *,
     step: float = WEIGHT_STEP,
+    rule: str = WEIGHT_RULES[0],
 ) -> NestedEnsemble:
     """Apply weights chosen on inner predictions to each outer fold.
 
@@ -229,6 +248,8 @@ def nested_ensemble(
     inner_y : mapping of int to array-like [shape=(m_f,)]
         Outer fold -> the true genres of those clips.
     step : float
+    rule : {"window", "one_se", "best"}
+        How :func:`choose_weights` chooses.
 
     Returns
     -------
@@ -240,12 +261,12 @@ def nested_ensemble(
     for f in np.unique(folds):
         if int(f) not in inner:
             raise ParameterError(f"No inner predictions for outer fold {int(f)}.")
-        w = choose_weights(inner[int(f)], inner_y[int(f)], step=step)
+        w = choose_weights(inner[int(f)], inner_y[int(f)], step=step, rule=rule)
         rows = folds == f
         out[rows] = ensemble_probabilities([p[rows] for p in outer], w)
         by_fold[int(f)] = w
     return NestedEnsemble(probabilities=out, weights_by_fold=by_fold,
-                          weights=choose_weights(outer, y, step=step))
+                          weights=choose_weights(outer, y, step=step, rule=rule))
 
 
 def bundled_weights(
