@@ -31,6 +31,8 @@ def test_every_candidate_and_every_model_alone_is_scored():
     out = score_rules(*_members(), members=["a", "b", "c"])
     assert list(out) == [*CANDIDATES, "a alone", "b alone", "c alone"]
     assert out["a alone"]["balanced_accuracy"] == pytest.approx(0.8, abs=0.1)
+    # Inner predictions here are the outer ones of the other fold: A scores alike there.
+    assert out["a alone"]["inner_balanced_accuracy"] == pytest.approx(0.8, abs=0.1)
     for name in CANDIDATES:
         assert set(out[name]["weights_by_fold"]) == {0, 1}
         assert sum(out[name]["weights_by_fold"][0].values()) == pytest.approx(1, abs=1e-3)
@@ -59,7 +61,8 @@ def test_the_table_has_a_line_per_candidate_and_the_mean_over_seeds():
     text = format_table({3: out, 4: out})
     lines = text.splitlines()
     assert "seed 3" in lines[0] and "seed 4" in lines[0] and "mean" in lines[0]
-    assert len(lines) == 1 + len(out)
+    assert len(lines) == 1 + len(out) + 2 + 3  # the candidates, then inner -> outer
+    assert lines[-3].startswith("a alone") and lines[-3].count("->") == 2
     window = next(line for line in lines if line.startswith("window "))
     value = f"{out['window']['balanced_accuracy']:.3f}"
     assert window.split()[1:] == [value, value, value]
