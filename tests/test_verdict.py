@@ -1,4 +1,4 @@
-"""Tests of mgc_core.analysis.verdict: agreement, disagreement and 'outside what the models know'."""
+"""Tests of mgc_core.analysis.verdict: agreement, disagreement and being unsure."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def test_everyone_unsure_says_it_may_be_outside_the_genres(p):
     v = verdict(_result(knn=("pop", p), cnn=("disco", p), lstm=("jazz", p),
                         transfer=("blues", p)))
     assert v.unsure
-    assert "outside the ten" in v.summary
+    assert "Every model is unsure" in v.summary and "outside the ten" in v.summary
 
 
 def test_one_confident_model_that_decides_is_not_unsure():
@@ -67,7 +67,7 @@ def test_disagreement_says_who_decided_not_a_consensus():
     v = verdict(r)
     assert v.genre == "jazz"
     assert "Together" not in v.summary and "lean" not in v.summary
-    assert "Transfer 90% and KNN 10% of the say" in v.summary
+    assert "a weighted vote giving Transfer 90% and KNN 10% of the say" in v.summary
     assert "CNN and LSTM have none" in v.summary
 
 
@@ -75,4 +75,16 @@ def test_a_doubtful_ensemble_is_unsure_even_if_one_model_is_sure():
     r = _result(knn=("pop", 0.9), cnn=("disco", 0.3), lstm=("jazz", 0.3),
                 transfer=("blues", 0.3))
     assert max(r.ensemble) < UNSURE_BELOW
-    assert verdict(r).unsure
+    v = verdict(r)
+    assert v.unsure
+    # Not every model is unsure, so the summary must not say so.
+    assert "Every model is unsure" not in v.summary
+    assert "The ensemble itself is unsure (it gives **pop** only" in v.summary
+    assert "although KNN is surer of its own answer" in v.summary
+
+
+def test_an_unsure_ensemble_names_every_model_that_is_surer():
+    r = _result(knn=("pop", 0.9), cnn=("disco", 0.8), lstm=("jazz", 0.3),
+                transfer=("blues", 0.3))
+    assert max(r.ensemble) < UNSURE_BELOW
+    assert "although KNN and CNN are surer of their own answer" in verdict(r).summary

@@ -34,8 +34,9 @@ class Verdict:
     agree : bool
         True when every model has the same top genre.
     unsure : bool
-        True when every model is unsure (top probability below :data:`UNSURE_BELOW`):
-        the music may be outside the ten genres the models know.
+        True when the ensemble, or every model, is unsure (top probability below
+        :data:`UNSURE_BELOW`): the models pull apart, or the music may be outside the ten
+        genres they know. The summary says which.
     summary : str
         One or two plain sentences saying all of the above.
     """
@@ -59,7 +60,7 @@ def _deciders(weights: dict[str, float]) -> str:
     ranked = sorted(weights.items(), key=lambda kv: -kv[1])
     counted = [f"{short_label(n)} {w:.0%}" for n, w in ranked if w >= 0.005]
     silent = [short_label(n) for n, w in ranked if w < 0.005]
-    text = f"a weighted vote in which {_and(counted)} of the say"
+    text = f"a weighted vote giving {_and(counted)} of the say"
     if len(counted) == 1:
         text = f"{counted[0].rsplit(' ', 1)[0]} alone decides it"
     if silent:
@@ -93,11 +94,20 @@ def verdict(result) -> Verdict:  # noqa: ANN001 - mgc_core.analysis.classify.Res
         summary = (f"The models disagree: {'; '.join(parts)}. The verdict, **{genre}** "
                    f"({confidence:.0%}), is the ensemble's: "
                    + _deciders(getattr(result, "ensemble_weights", None) or {}))
-    if unsure:
+    if unsure and all(p < UNSURE_BELOW for p in tops.values()):
         summary += (
             " Every model is unsure (none gives its top genre even "
             f"{UNSURE_BELOW:.0%}): this may be speech, silence or music outside the ten "
             "genres the models know (blues, classical, country, disco, hip-hop, jazz, "
             "metal, pop, reggae, rock), so take the verdict with a grain of salt."
+        )
+    elif unsure:
+        sure = [short_label(n) for n, p in tops.items() if p >= UNSURE_BELOW]
+        summary += (
+            f" The ensemble itself is unsure (it gives **{genre}** only {confidence:.0%}, "
+            f"below {UNSURE_BELOW:.0%}), although {_and(sure)} "
+            f"{'is' if len(sure) == 1 else 'are'} surer of {'its' if len(sure) == 1 else 'their'} "
+            "own answer: the models pull in different directions, so take the verdict with "
+            "a grain of salt."
         )
     return Verdict(genre, confidence, votes, agree, unsure, summary)
