@@ -229,7 +229,37 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if args.per_genre:
         print()
         _print_recalls(records, markdown=args.markdown)
+    if args.calibration:
+        print()
+        _print_calibration(records, markdown=args.markdown)
     return 0
+
+
+def _print_calibration(records: Mapping[str, Evaluation], *, markdown: bool = False) -> None:
+    """How far each model's confidence is from how often it is right (first seed)."""
+    from mgc_core.analysis.verdict import UNSURE_BELOW
+    from mgc_core.evaluation.calibration import calibration_of
+
+    header = ("model", "calibration error", "mean confidence", "accuracy",
+              "answers >= 80% sure", "right when >= 80% sure",
+              f"clips below {UNSURE_BELOW:.0%}")
+    rows = []
+    for name, rec in records.items():
+        r = calibration_of(rec)
+        unsure = sum(max(c.probabilities.values()) < UNSURE_BELOW for c in rec.clips)
+        rows.append((name, f"{r.ece:.3f}", f"{r.mean_confidence:.3f}",
+                     f"{r.overall_accuracy:.3f}", str(r.n_sure), f"{r.sure_accuracy:.3f}",
+                     str(unsure)))
+    if markdown:
+        print("| " + " | ".join(header) + " |")
+        print("|" + "---|" * len(header))
+        for row in rows:
+            print("| " + " | ".join(row) + " |")
+    else:
+        widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
+        for row in (header, *rows):
+            print("  ".join(f"{c:<{w}}" if i == 0 else f"{c:>{w}}"
+                            for i, (c, w) in enumerate(zip(row, widths, strict=True))))
 
 
 def _print_recalls(records: Mapping[str, Evaluation], *, markdown: bool = False) -> None:
@@ -618,6 +648,9 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--markdown", action="store_true", help="print a Markdown table")
     p.add_argument("--per-genre", action="store_true",
                    help="also print each model's recall of each genre")
+    p.add_argument("--calibration", action="store_true",
+                   help="also print how far each model's confidence is from how often it is "
+                        "right")
     p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser(

@@ -160,6 +160,18 @@ def test_report_prints_the_stored_figures(capsys):
     knn = json.loads((stored / "knn.json").read_text())
     blues = next(r for r in rows if r.startswith("| blues |"))
     assert blues.split(" | ")[2] == f"{knn['per_genre']['blues']['recall']:.2f}"
+    assert main(["report", "--calibration"]) == 0
+    from mgc_core.evaluation import load_evaluation
+    from mgc_core.evaluation.calibration import calibration_of
+
+    lines = capsys.readouterr().out.splitlines()
+    header = next(i for i, r in enumerate(lines) if r.startswith("model") and "calibration" in r)
+    for name in (*MODEL_NAMES, "ensemble"):
+        cells = next(r for r in lines[header:] if r.startswith(name)).split()
+        rec = load_evaluation(name)
+        tops = [max(c.probabilities.values()) for c in rec.clips]
+        assert cells[1] == f"{calibration_of(rec).ece:.3f}"
+        assert cells[-1] == str(sum(t < 0.5 for t in tops))
 
 
 # --------------------------------------------------------------------------- soak
