@@ -164,18 +164,6 @@ def _model_tab(name: str, rec: Evaluation) -> None:
                      key="ensemble_weights",
                      column_config={c: st.column_config.NumberColumn(format="%.0f%%")
                                     for c in short.values()})
-        if rec.temperature is not None and rec.temperature != 1.0:
-            folds = ", ".join(f"{t:.2f}" for _, t in sorted((rec.temperature_by_fold or {})
-                                                              .items()))
-            st.markdown(
-                f"**Temperature** {rec.temperature:.2f}: a mean of probabilities is less sure "
-                "than the models in it, so the app raises each of the ensemble's "
-                f"probabilities to the power 1/{rec.temperature:.2f} and rescales them to sum "
-                "to 100%. The verdict stays the same; only how sure it says it is changes. "
-                "The temperature is the one whose probabilities best matched what happened "
-                "on songs the models had not seen (lowest log loss)"
-                + (f"; chosen inside each training part: {folds}." if folds else ".")
-            )
     for col, m in zip(st.columns(len(METRICS)), METRICS, strict=True):
         col.metric(METRIC_TITLES[m], f"{rec.scores[m].value:.1%}", _ci(rec.scores[m]),
                    help=METRIC_HELP[m], delta_color="off", delta_arrow="off")

@@ -90,9 +90,8 @@ def copy_audioset_network(root: Path) -> None:
 FAKE_WEIGHTS = {"knn": 0.1, "cnn": 0.2, "lstm": 0.2, "transfer": 0.4, "audioset": 0.1}
 
 
-def write_fake_ensemble(root: Path, weights=FAKE_WEIGHTS, **more) -> None:  # noqa: ANN001, ANN003
-    """A valid ``evaluation/ensemble.json`` holding ``weights`` (and ``more`` keys, such as
-    a ``temperature``), recorded in the manifest."""
+def write_fake_ensemble(root: Path, weights=FAKE_WEIGHTS) -> None:  # noqa: ANN001
+    """A valid ``evaluation/ensemble.json`` holding ``weights``, recorded in the manifest."""
     from mgc_core import evaluation as ev
 
     protocol = {"name": "grouped-cv", "description": "fake", "n_splits": 5,
@@ -100,7 +99,7 @@ def write_fake_ensemble(root: Path, weights=FAKE_WEIGHTS, **more) -> None:  # no
     clips = [{"id": f"{g}.00000", "genre": g, "probabilities": np.eye(10)[i], "fold": i % 5}
              for i, g in enumerate(GENRES)]
     record = ev.evaluation_record("ensemble", protocol, clips, n_resamples=10, extra={
-        "rule": "fake", "members": list(MODEL_NAMES), "weights": dict(weights), **more})
+        "rule": "fake", "members": list(MODEL_NAMES), "weights": dict(weights)})
     ev.write_evaluation(record, assets_dir=root)
 
 
@@ -153,19 +152,6 @@ def test_a_subset_of_models_renormalises_the_weights(fakes):
     models = result.models
     expected = (models["cnn"].probabilities + 2 * models["transfer"].probabilities) / 3
     np.testing.assert_allclose(result.ensemble, expected, rtol=1e-6)
-
-
-def test_the_ensemble_is_sharpened_by_the_stored_temperature(fakes):
-    from mgc_core.evaluation.ensemble import sharpen
-
-    write_fake_ensemble(fakes, temperature=0.5)
-    result = classify.classify(_audio(7.0))
-    members = sum(FAKE_WEIGHTS[n] * result.models[n].probabilities for n in MODEL_NAMES)
-    np.testing.assert_allclose(result.ensemble, sharpen(members, 0.5), rtol=1e-5)
-    assert result.ensemble.max() > members.max()  # surer, same verdict
-    assert result.genre == GENRES[int(np.argmax(members))]
-    assert result.ensemble_temperature == 0.5
-    assert to_json_dict(result)["ensemble"]["temperature"] == 0.5
 
 
 def test_missing_ensemble_weights_say_how_to_rebuild(fakes):

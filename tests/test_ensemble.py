@@ -14,13 +14,10 @@ from mgc_core.errors import AssetError, ParameterError
 from mgc_core.evaluation.ensemble import (
     RULE,
     WEIGHT_STEP,
-    bundled_temperature,
     bundled_weights,
-    choose_temperature,
     choose_weights,
     ensemble_probabilities,
     nested_ensemble,
-    sharpen,
 )
 from mgc_core.models import MODEL_NAMES
 
@@ -222,62 +219,10 @@ def test_nested_weights_of_a_fold_come_from_its_inner_predictions_only():
     assert (pred[folds == 0] != y[folds == 0]).all() and (pred[folds == 1] == y[folds == 1]).all()
     for f, w in nested.weights_by_fold.items():
         rows = folds == f
-        np.testing.assert_allclose(
-            nested.probabilities[rows],
-            ensemble_probabilities([a[rows], b[rows]], w,
-                                   temperature=nested.temperature_by_fold[f]))
+        np.testing.assert_allclose(nested.probabilities[rows],
+                                   ensemble_probabilities([a[rows], b[rows]], w))
     # The bundled weights are chosen on every clip's outer predictions: model a.
     assert nested.weights[0] > nested.weights[1]
-
-
-def test_nested_temperature_of_a_fold_comes_from_its_inner_predictions_only():
-    # The inner predictions of fold 0 are right and modest (sharpen them), those of
-    # fold 1 are sure but right only half the time (soften them).
-    y = np.repeat(np.arange(10), 4)
-    folds = np.tile([0, 1], 20)
-    inner_y = {0: y[folds == 1], 1: y[folds == 0]}
-    half_wrong = np.where(np.arange(20) % 2 == 0, inner_y[1], (inner_y[1] + 1) % 10)
-    inner = {0: [_onehot(inner_y[0], sharp=0.4)], 1: [_onehot(half_wrong, sharp=0.95)]}
-    outer = [_onehot(y, sharp=0.6)]
-    nested = nested_ensemble(outer, y, folds, inner, inner_y)
-    assert nested.temperature_by_fold[0] < 1 < nested.temperature_by_fold[1]
-    top = nested.probabilities.max(axis=1)
-    assert (top[folds == 0] > 0.6).all() and (top[folds == 1] < 0.6).all()
-    # The app's temperature is chosen on the outer predictions: right and modest.
-    assert nested.temperature < 1
-
-
-def test_sharpen_keeps_the_order_and_the_sum():
-    p = np.random.default_rng(0).dirichlet(np.ones(10), 20)
-    for t in (0.3, 1.0, 3.0):
-        q = sharpen(p, t)
-        np.testing.assert_allclose(q.sum(axis=1), 1.0)
-        np.testing.assert_array_equal(q.argsort(axis=1)[:, -1], p.argsort(axis=1)[:, -1])
-    assert (sharpen(p, 0.3).max(axis=1) > p.max(axis=1)).all()
-    assert (sharpen(p, 3.0).max(axis=1) < p.max(axis=1)).all()
-    np.testing.assert_array_equal(sharpen(p, 1.0), p)
-    # Zeros stay (almost) zero instead of producing NaN.
-    assert np.isfinite(sharpen(np.eye(10)[[3]], 0.2)).all()
-
-
-@pytest.mark.parametrize("t", [0, -1, np.nan, np.inf, "hot", None])
-def test_sharpen_refuses_a_bad_temperature(t):
-    with pytest.raises(ParameterError, match="temperature must be a positive number"):
-        sharpen(_onehot([0]), t)
-
-
-def test_choose_temperature_fits_how_often_the_top_genre_is_right():
-    # Right on 9 of 10 clips: the chosen temperature should make the top about 0.9 sure.
-    y = np.repeat(np.arange(10), 10)
-    guess = np.where(np.arange(100) % 10 == 0, (y + 1) % 10, y)
-    for sharp in (0.3, 0.99):
-        t = choose_temperature(_onehot(guess, sharp=sharp), y)
-        assert sharpen(_onehot(guess, sharp=sharp), t).max(axis=1).mean() == \
-            pytest.approx(0.9, abs=0.03)
-    assert choose_temperature(_onehot(guess, sharp=0.3), y) < 1
-    assert choose_temperature(_onehot(guess, sharp=0.99), y) > 1
-    with pytest.raises(ParameterError, match="matching the 3 labels"):
-        choose_temperature(_onehot([0, 1]), [0, 1, 2])
 
 
 def test_nested_needs_inner_predictions_for_every_fold():
@@ -337,33 +282,3 @@ def test_a_record_without_weights_says_how_to_rebuild(tmp_path):
     assets.record([path], command="test", data={}, root=root)
     with pytest.raises(AssetError, match="weights"):
         bundled_weights(MODEL_NAMES, assets_dir=root)
-
-
-def test_bundled_temperature_is_the_stored_one_and_sharpens():
-    record = json.loads((REAL_ASSETS / "evaluation" / "ensemble.json").read_text())
-    assert bundled_temperature() == record["temperature"]
-    assert set(record["temperature_by_fold"]) == set(record["weights_by_fold"])
-    # A weighted mean of probabilities is less sure than its members: it is sharpened.
-    assert 0 < record["temperature"] < 1
-
-
-def _rewrite(root: Path, change) -> None:  # noqa: ANN001
-    path = root / "evaluation" / "ensemble.json"
-    record = json.loads(path.read_text())
-    change(record)
-    path.write_text(json.dumps(record))
-    assets.record([path], command="test", data={}, root=root)
-
-
-def test_a_record_without_a_temperature_leaves_the_mean_as_it_is(tmp_path):
-    root = _copy_assets(tmp_path)
-    _rewrite(root, lambda r: r.pop("temperature"))
-    assert bundled_temperature(assets_dir=root) == 1.0
-
-
-@pytest.mark.parametrize("t", [0, -0.5, "warm", None])
-def test_a_bad_stored_temperature_is_refused(tmp_path, t):
-    root = _copy_assets(tmp_path)
-    _rewrite(root, lambda r: r.update(temperature=t))
-    with pytest.raises(AssetError, match="temperature"):
-        bundled_temperature(assets_dir=root)

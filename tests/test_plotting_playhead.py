@@ -126,17 +126,6 @@ def test_the_timeline_is_the_weighted_ensemble_or_one_model():
     assert timeline_payload(r, model="cnn")["timeline"] == "cnn"
 
 
-def test_the_ensemble_timeline_is_sharpened_like_the_clip_verdict():
-    from dataclasses import replace
-
-    from mgc_core.evaluation.ensemble import sharpen
-
-    r = replace(_result(20.0, weights={"knn": 0.75, "cnn": 0.25}), ensemble_temperature=0.5)
-    mean = 0.75 * r.models["knn"].segment_probabilities \
-        + 0.25 * r.models["cnn"].segment_probabilities
-    np.testing.assert_allclose(segment_matrix(r)[1], sharpen(mean, 0.5), rtol=1e-5)
-
-
 def test_segments_past_the_audio_played_are_left_out():
     t = timeline_payload(_result(60.0), duration=30.0)
     assert t["segments"] and max(s[0] for s in t["segments"]) < 30.0

@@ -52,7 +52,7 @@ Progress = Callable[[str, int, int], None]
 
 __all__ = [
     "Progress", "ModelResult", "Result", "classify", "load_model", "load_models", "model_path",
-    "model_checksums", "ensemble_weights", "ensemble_temperature",
+    "model_checksums", "ensemble_weights",
 ]
 
 
@@ -118,17 +118,13 @@ class Result:
     models : mapping of str to ModelResult
         By model name, in the order run (read-only).
     ensemble : np.ndarray [shape=(10,)]
-        Weighted mean of the models' clip probabilities (weighted soft vote), sharpened
-        by :attr:`ensemble_temperature`.
+        Weighted mean of the models' clip probabilities (weighted soft vote).
     seconds : float
         Total time, analysis included.
     analysis_seconds : float
         Time of the shared resampling and analysis.
     ensemble_weights : mapping of str to float
         The weight of each model in the ensemble (they sum to 1).
-    ensemble_temperature : float
-        The temperature that sharpens the weighted mean
-        (:func:`mgc_core.evaluation.ensemble.sharpen`; 1: none).
     content : Content or None
         The gate: music, speech, silence or noise (:mod:`mgc_core.analysis.content`).
     audioset_genres : tuple of (str, float)
@@ -146,7 +142,6 @@ class Result:
     seconds: float
     analysis_seconds: float = 0.0
     ensemble_weights: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
-    ensemble_temperature: float = 1.0
     content: Content | None = None
     audioset_genres: tuple[tuple[str, float], ...] = ()
     inputs: Mapping[str, np.ndarray] = field(default_factory=lambda: MappingProxyType({}))
@@ -300,21 +295,6 @@ def ensemble_weights(
     return bundled_weights(tuple(names), assets_dir=_root(assets_dir))
 
 
-def ensemble_temperature(*, assets_dir: str | os.PathLike | None = None) -> float:
-    """The temperature that sharpens the ensemble's mean, read (and verified) at each call.
-
-    See :func:`mgc_core.evaluation.ensemble.bundled_temperature`.
-
-    Raises
-    ------
-    AssetError
-        If ``assets/evaluation/ensemble.json`` is missing or altered.
-    """
-    from mgc_core.evaluation.ensemble import bundled_temperature
-
-    return bundled_temperature(assets_dir=_root(assets_dir))
-
-
 def classify(
     audio: Audio,
     *,
@@ -389,7 +369,6 @@ def classify(
         raise ParameterError(f"keep_inputs names models not run: {not_run}; they must be "
                              f"among {list(run)}.")
     weights = ensemble_weights(names, assets_dir=assets_dir)
-    temperature = ensemble_temperature(assets_dir=assets_dir)
     t0 = time.perf_counter()
     with cpu_slot():  # at most one analysis per core; the networks queue in the service
         front = analyse_audio(audio)
@@ -414,8 +393,7 @@ def classify(
             genre=GENRES[int(np.argmax(clip))], seconds=time.perf_counter() - t0,
         )
         report(name, len(results) + 1)
-    ensemble = ensemble_probabilities([r.probabilities for r in results.values()], weights,
-                                      temperature=temperature)
+    ensemble = ensemble_probabilities([r.probabilities for r in results.values()], weights)
     tagger = _tagger(run, assets_dir=assets_dir)
     tags = tagger.tag(front)
     peak = float(np.max(np.abs(audio.samples))) if audio.samples.size else 0.0
@@ -429,7 +407,6 @@ def classify(
         analysis_seconds=analysis_seconds,
         ensemble_weights=MappingProxyType(
             {n: float(w) for n, w in zip(names, weights, strict=True)}),
-        ensemble_temperature=temperature,
         content=judge_content(tags.logits, peak=peak, labels=tagger.labels),
         audioset_genres=tagger.music_genres(tags),
         inputs=MappingProxyType(kept),

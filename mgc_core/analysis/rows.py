@@ -205,7 +205,7 @@ def to_json_dict(result: Result, *, file: str | None = None) -> dict[str, Any]:
     Built from :func:`segment_rows`: ``file`` (when given), ``duration_s``, ``models``
     (by name: ``genre``, ``probabilities`` by genre, ``segments`` with ``start_s``,
     ``end_s`` and ``probabilities``, ``seconds``), ``ensemble`` (``genre``,
-    ``probabilities``, ``weights`` by model, ``temperature``), ``content`` (the gate: ``{"kind":
+    ``probabilities``, ``weights`` by model), ``content`` (the gate: ``{"kind":
     "music"|"speech"|"silence"|"noise", "music_probability": p}``), ``audioset_genres``
     (AudioSet's own top music genres, ``{"name", "probability"}``) and ``seconds``.
     Probabilities are rounded to :data:`PROBABILITY_DECIMALS` decimals.
@@ -228,7 +228,6 @@ def to_json_dict(result: Result, *, file: str | None = None) -> dict[str, Any]:
                 "genre": whole["genre"], "probabilities": named(whole),
                 "weights": {m: round(float(w), PROBABILITY_DECIMALS)
                             for m, w in result.ensemble_weights.items()},
-                "temperature": round(float(result.ensemble_temperature), PROBABILITY_DECIMALS),
             }
             continue
         out["models"][name] = {

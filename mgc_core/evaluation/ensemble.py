@@ -5,11 +5,6 @@ probabilities (:func:`ensemble_probabilities`). :func:`choose_weights` scores ev
 weight vector of multiples of :data:`WEIGHT_STEP` summing to one by the balanced
 accuracy of its vote on out-of-fold predictions of clips with known genres, and
 returns the mean of the vectors that score within one standard error of the best.
-A weighted mean of probabilities is less sure than its members (it blurs their
-disagreements), so the mixture is then sharpened by a temperature
-(:func:`sharpen`, :func:`choose_temperature`: the one with the lowest log loss on the
-same out-of-fold predictions, temperature scaling of Guo et al. 2017); that changes no
-verdict, only how sure the ensemble says it is.
 
 To score that rule without flattering it, the weights used on a test fold must be
 chosen without that fold (:func:`nested_ensemble`): inside each outer training part,
@@ -40,15 +35,11 @@ __all__ = [
     "WEIGHT_STEP",
     "N_BOOTSTRAP",
     "WEIGHT_RULES",
-    "TEMPERATURES",
     "ensemble_probabilities",
-    "sharpen",
     "choose_weights",
-    "choose_temperature",
     "NestedEnsemble",
     "nested_ensemble",
     "bundled_weights",
-    "bundled_temperature",
 ]
 
 #: Granularity of the weights searched by :func:`choose_weights`.
@@ -57,8 +48,6 @@ WEIGHT_STEP = 0.1
 N_BOOTSTRAP = 200
 #: The rules :func:`choose_weights` knows; the first is the ensemble's.
 WEIGHT_RULES = ("window", "one_se", "best")
-#: Temperatures tried by :func:`choose_temperature` (below 1 sharpens, above 1 softens).
-TEMPERATURES = np.geomspace(0.1, 10.0, 81)
 #: How the ensemble votes, in words (stored in ``ensemble.json``).
 RULE = (
     "Weighted soft vote: a weighted mean of the clip probabilities of the five models "
@@ -71,18 +60,14 @@ RULE = (
     "steadier than betting on the one that won by a clip or two. In this evaluation they "
     "were chosen inside each training part by an inner artist-grouped cross-validation "
     "(nested), so no test clip influenced the weights used on it; the app's weights were "
-    "chosen the same way on every clip's out-of-fold predictions. A mean of probabilities "
-    "is less sure than its members, so the mean is then sharpened by a temperature (each "
-    "probability raised to the power 1/T and renormalised), T chosen the same way for the "
-    "lowest log loss: this changes no verdict, only how sure the ensemble says it is."
+    "chosen the same way on every clip's out-of-fold predictions."
 )
 
 
 def ensemble_probabilities(
-    probabilities: Sequence[np.ndarray], weights: Sequence[float] | None = None, *,
-    temperature: float = 1.0,
+    probabilities: Sequence[np.ndarray], weights: Sequence[float] | None = None
 ) -> np.ndarray:
-    """The ensemble's probabilities: the weighted mean of the models', sharpened.
+    """The ensemble's probabilities: the weighted mean of the models'.
 
     Parameters
     ----------
@@ -91,8 +76,6 @@ def ensemble_probabilities(
     weights : sequence of float, optional
         One non-negative weight per model, not all zero (normalised here). Equal
         weights by default.
-    temperature : float > 0
-        Applied to the mean by :func:`sharpen`; 1 leaves it as it is.
 
     Returns
     -------
@@ -102,86 +85,14 @@ def ensemble_probabilities(
         raise ParameterError("probabilities is empty: the ensemble needs at least one model.")
     stack = np.stack([np.asarray(p, dtype=np.float64) for p in probabilities])
     if weights is None:
-        return sharpen(stack.mean(axis=0), temperature)
+        return stack.mean(axis=0)
     w = np.asarray(weights, dtype=np.float64)
     if w.shape != (len(stack),) or not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
         raise ParameterError(
             f"weights must be {len(stack)} non-negative numbers, not all zero (one per "
             f"model); got {list(np.atleast_1d(w))}."
         )
-    return sharpen(np.tensordot(w / w.sum(), stack, axes=1), temperature)
-
-
-def sharpen(probabilities: np.ndarray, temperature: float) -> np.ndarray:
-    """Probabilities raised to the power ``1 / temperature`` and renormalised.
-
-    A temperature below 1 makes them surer, above 1 less sure; the most probable genre
-    of each row stays the same.
-
-    Parameters
-    ----------
-    probabilities : np.ndarray [shape=(..., 10)]
-    temperature : float > 0
-
-    Returns
-    -------
-    np.ndarray [shape=(..., 10)]
-
-    Examples
-    --------
-    >>> p = np.array([0.6, 0.3, 0.1])
-    >>> sharpen(p, 0.5).round(3).tolist()
-    [0.783, 0.196, 0.022]
-    >>> sharpen(p, 1.0).tolist() == p.tolist()
-    True
-    """
-    t = float(temperature) if isinstance(temperature, int | float | np.number) else np.nan
-    if not (np.isfinite(t) and t > 0):
-        raise ParameterError(f"temperature must be a positive number; got {temperature!r}.")
-    p = np.asarray(probabilities, dtype=np.float64)
-    if t == 1.0:
-        return p
-    logits = np.log(np.clip(p, 1e-12, None)) / t
-    logits -= logits.max(axis=-1, keepdims=True)
-    e = np.exp(logits)
-    return e / e.sum(axis=-1, keepdims=True)
-
-
-def choose_temperature(probabilities: np.ndarray, y: Any) -> float:
-    """The temperature (from :data:`TEMPERATURES`) giving the lowest mean log loss.
-
-    Temperature scaling (Guo et al., "On calibration of modern neural networks",
-    ICML 2017), here on the ensemble's out-of-fold probabilities of clips with known
-    genres.
-
-    Parameters
-    ----------
-    probabilities : np.ndarray [shape=(n_clips, 10)]
-    y : array-like [shape=(n_clips,)]
-        True genre indices.
-
-    Returns
-    -------
-    float
-
-    Examples
-    --------
-    A model right 90% of the time that always says 50% is too modest: sharpen it.
-
-    >>> y = np.arange(10).repeat(10)
-    >>> guess = np.where(np.arange(100) % 10 == 0, (y + 1) % 10, y)
-    >>> p = np.full((100, 10), 0.5 / 9); p[np.arange(100), guess] = 0.5
-    >>> choose_temperature(p, y) < 1
-    True
-    """
-    p = np.asarray(probabilities, dtype=np.float64)
-    y = np.asarray(y)
-    if p.ndim != 2 or p.shape[1] != len(GENRES) or p.shape[0] != len(y) or not len(y):
-        raise ParameterError(f"probabilities must be (n_clips, {len(GENRES)}) matching the "
-                             f"{len(y)} labels; got {p.shape}.")
-    rows = np.arange(len(y))
-    loss = [-np.log(np.clip(sharpen(p, t)[rows, y], 1e-12, None)).mean() for t in TEMPERATURES]
-    return float(TEMPERATURES[int(np.argmin(loss))])
+    return np.tensordot(w / w.sum(), stack, axes=1)
 
 
 def _simplex(n: int, step: float) -> np.ndarray:
@@ -298,23 +209,17 @@ class NestedEnsemble:
     Attributes
     ----------
     probabilities : np.ndarray [shape=(n_clips, 10)]
-        Ensemble probabilities of each evaluated clip, each made with weights and a
-        temperature chosen without its fold.
+        Ensemble probabilities of each evaluated clip, each made with weights chosen
+        without its fold.
     weights_by_fold : dict of int to np.ndarray [shape=(n_models,)]
         Outer fold (``-1`` for a fixed test part) -> the weights used on it.
     weights : np.ndarray [shape=(n_models,)]
         Weights chosen on every evaluated clip's out-of-fold predictions: the app's.
-    temperature_by_fold : dict of int to float
-        Outer fold -> the temperature used on it.
-    temperature : float
-        The temperature chosen with :attr:`weights`: the app's.
     """
 
     probabilities: np.ndarray
     weights_by_fold: dict[int, np.ndarray]
     weights: np.ndarray
-    temperature_by_fold: dict[int, float]
-    temperature: float
 
 
 def nested_ensemble(
@@ -327,7 +232,7 @@ def nested_ensemble(
     step: float = WEIGHT_STEP,
     rule: str = WEIGHT_RULES[0],
 ) -> NestedEnsemble:
-    """Apply weights and a temperature chosen on inner predictions to each outer fold.
+    """Apply weights chosen on inner predictions to each outer fold.
 
     Parameters
     ----------
@@ -352,25 +257,16 @@ def nested_ensemble(
     """
     y, folds = np.asarray(y), np.asarray(folds)
     out = np.full((len(y), len(GENRES)), np.nan)
-    by_fold, temperatures = {}, {}
+    by_fold = {}
     for f in np.unique(folds):
         if int(f) not in inner:
             raise ParameterError(f"No inner predictions for outer fold {int(f)}.")
-        w, t = _weights_and_temperature(inner[int(f)], inner_y[int(f)], step=step, rule=rule)
+        w = choose_weights(inner[int(f)], inner_y[int(f)], step=step, rule=rule)
         rows = folds == f
-        out[rows] = ensemble_probabilities([p[rows] for p in outer], w, temperature=t)
-        by_fold[int(f)], temperatures[int(f)] = w, t
-    w, t = _weights_and_temperature(outer, y, step=step, rule=rule)
-    return NestedEnsemble(probabilities=out, weights_by_fold=by_fold, weights=w,
-                          temperature_by_fold=temperatures, temperature=t)
-
-
-def _weights_and_temperature(
-    probabilities: Sequence[np.ndarray], y: np.ndarray, *, step: float, rule: str
-) -> tuple[np.ndarray, float]:
-    """The weights chosen on these predictions, then the temperature of their mixture."""
-    w = choose_weights(probabilities, y, step=step, rule=rule)
-    return w, choose_temperature(ensemble_probabilities(probabilities, w), y)
+        out[rows] = ensemble_probabilities([p[rows] for p in outer], w)
+        by_fold[int(f)] = w
+    return NestedEnsemble(probabilities=out, weights_by_fold=by_fold,
+                          weights=choose_weights(outer, y, step=step, rule=rule))
 
 
 def bundled_weights(
@@ -401,19 +297,3 @@ def bundled_weights(
         return np.full(len(members), 1 / len(members))
     return w / w.sum()
 
-
-
-def bundled_temperature(*, assets_dir: str | os.PathLike | None = None) -> float:
-    """The ensemble's temperature, read from ``assets/evaluation/ensemble.json``.
-
-    The file is verified against the manifest. A record without one (made before the
-    ensemble was sharpened) gives 1: the plain weighted mean.
-
-    Raises
-    ------
-    AssetError
-        If ``ensemble.json`` is missing or altered.
-    """
-    from mgc_core.evaluation.records import read_evaluation
-
-    return float(read_evaluation("ensemble", assets_dir=assets_dir).get("temperature", 1.0))

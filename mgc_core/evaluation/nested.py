@@ -238,10 +238,5 @@ def ensemble_record(
         extra={"rule": RULE, "members": members, "weights": named(nested.weights),
                "weights_by_fold": {str(f): named(w)
                                    for f, w in nested.weights_by_fold.items()},
-               "weights_by_seed": {str(s): named(n.weights) for s, n in by_seed.items()},
-               "temperature": round(nested.temperature, 6),
-               "temperature_by_fold": {str(f): round(t, 6)
-                                       for f, t in nested.temperature_by_fold.items()},
-               "temperature_by_seed": {str(s): round(n.temperature, 6)
-                                       for s, n in by_seed.items()}},
+               "weights_by_seed": {str(s): named(n.weights) for s, n in by_seed.items()}},
     )

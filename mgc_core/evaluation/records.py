@@ -303,8 +303,6 @@ def validate_evaluation(d: Any) -> dict[str, Any]:
                 or not all(_number(v) and v >= 0 for v in weights.values())
                 or not sum(weights.values()) > 0):
             raise _fail("the ensemble record needs 'weights': {model: non-negative number}")
-        if "temperature" in d and not (_number(d["temperature"]) and d["temperature"] > 0):
-            raise _fail("the ensemble's 'temperature' must be a positive number")
     return d
 
 
@@ -442,11 +440,6 @@ class Evaluation:
         The ensemble's weights used by the app (ensemble only).
     weights_by_fold : mapping of str to mapping, or None
         The weights chosen inside each outer training part (ensemble only).
-    temperature : float or None
-        The temperature that sharpens the ensemble's mean (ensemble only; 1 in records
-        made before it had one).
-    temperature_by_fold : mapping of str to float, or None
-        The temperature chosen inside each outer training part (ensemble only).
     """
 
     model: str
@@ -464,8 +457,6 @@ class Evaluation:
     rule: str | None
     weights: Mapping[str, float] | None
     weights_by_fold: Mapping[str, Mapping[str, float]] | None
-    temperature: float | None
-    temperature_by_fold: Mapping[str, float] | None
     record: Mapping[str, Any]
 
     @classmethod
@@ -504,10 +495,6 @@ class Evaluation:
             else None,
             weights_by_fold=ro({str(f): ro(dict(w)) for f, w in d["weights_by_fold"].items()})
             if "weights_by_fold" in d else None,
-            temperature=float(d.get("temperature", 1.0)) if d["model"] == "ensemble" else None,
-            temperature_by_fold=ro({str(f): float(t)
-                                    for f, t in d["temperature_by_fold"].items()})
-            if "temperature_by_fold" in d else None,
             record=ro(dict(d)),
         )
 

@@ -32,7 +32,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from mgc_core.errors import ParameterError
-from mgc_core.evaluation.ensemble import sharpen
 from mgc_core.features import log_mel
 from mgc_core.genres import GENRE_COLORS, GENRES
 from mgc_core.plotting._base import _groups, _pool
@@ -181,8 +180,7 @@ def segment_matrix(result: Any, *, model: str | None = None) -> tuple[np.ndarray
     result : mgc_core.analysis.classify.Result
     model : str or None
         A model in ``result.models``; ``None``: the ensemble, the models' segment
-        probabilities weighted by ``result.ensemble_weights`` (equal when none are given)
-        and sharpened by ``result.ensemble_temperature``, as the clip's ensemble is.
+        probabilities weighted by ``result.ensemble_weights`` (equal when none are given).
 
     Returns
     -------
@@ -205,9 +203,8 @@ def segment_matrix(result: Any, *, model: str | None = None) -> tuple[np.ndarray
         weights = dict(getattr(result, "ensemble_weights", None) or {})
         w = np.array([float(weights.get(n, 0.0)) for n in models])
         w = w if w.sum() > 0 else np.ones(len(models))
-        P = sharpen(sum(wi * np.asarray(r.segment_probabilities, dtype=float)
-                        for wi, r in zip(w / w.sum(), models.values(), strict=True)),
-                    float(getattr(result, "ensemble_temperature", 1.0)))
+        P = sum(wi * np.asarray(r.segment_probabilities, dtype=float)
+                for wi, r in zip(w / w.sum(), models.values(), strict=True))
     if P.shape != (len(times), len(GENRES)):
         raise ParameterError(f"Segment probabilities must have shape ({len(times)}, "
                              f"{len(GENRES)}); got {P.shape}.")
