@@ -195,16 +195,7 @@ def _print_evaluation_table(records: Mapping[str, Evaluation], *, markdown: bool
              else "one seed"),
             f"{rec.scores['accuracy'].value:.3f}", f"{rec.scores['macro_f1'].value:.3f}",
         ))
-    if markdown:
-        print("| " + " | ".join(header) + " |")
-        print("|" + "---|" * len(header))
-        for row in rows:
-            print("| " + " | ".join(row) + " |")
-    else:
-        widths = (10, 13, 15, 18, 9, 9)
-        for row in (header, *rows):
-            print(" ".join(f"{cell:<{w}}" if i == 0 else f"{cell:>{w}}"
-                           for i, (cell, w) in enumerate(zip(row, widths, strict=True))))
+    _print_table(header, rows, markdown=markdown, widths=(10, 13, 15, 18, 9, 9))
     weights = records[ENSEMBLE].weights if ENSEMBLE in records else None
     if weights:
         print()
@@ -250,16 +241,7 @@ def _print_calibration(records: Mapping[str, Evaluation], *, markdown: bool = Fa
         rows.append((name, f"{r.ece:.3f}", f"{r.mean_confidence:.3f}",
                      f"{r.overall_accuracy:.3f}", str(r.n_sure), f"{r.sure_accuracy:.3f}",
                      str(unsure)))
-    if markdown:
-        print("| " + " | ".join(header) + " |")
-        print("|" + "---|" * len(header))
-        for row in rows:
-            print("| " + " | ".join(row) + " |")
-    else:
-        widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
-        for row in (header, *rows):
-            print("  ".join(f"{c:<{w}}" if i == 0 else f"{c:>{w}}"
-                            for i, (c, w) in enumerate(zip(row, widths, strict=True))))
+    _print_table(header, rows, markdown=markdown, sep="  ")
 
 
 def _print_recalls(records: Mapping[str, Evaluation], *, markdown: bool = False) -> None:
@@ -271,14 +253,23 @@ def _print_recalls(records: Mapping[str, Evaluation], *, markdown: bool = False)
     rows = [(g, str(int(first.per_genre[g]["support"])),
              *(f"{rec.per_genre[g]['recall']:.2f}" for rec in records.values()))
             for g in GENRES]
+    _print_table(header, rows, markdown=markdown, widths=(10, *[9] * (len(header) - 1)))
+
+
+def _print_table(header: Sequence[str], rows: Sequence[Sequence[str]], *, markdown: bool,
+                 widths: Sequence[int] | None = None, sep: str = " ") -> None:
+    """Print ``rows`` under ``header``: a Markdown table, or columns of ``widths``
+    (the widest cell of each column by default), the first left-aligned."""
     if markdown:
         print("| " + " | ".join(header) + " |")
         print("|" + "---|" * len(header))
         for row in rows:
             print("| " + " | ".join(row) + " |")
-    else:
-        for row in (header, *rows):
-            print(" ".join(f"{cell:<10}" if i == 0 else f"{cell:>9}" for i, cell in enumerate(row)))
+        return
+    widths = widths or [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
+    for row in (header, *rows):
+        print(sep.join(f"{c:<{w}}" if i == 0 else f"{c:>{w}}"
+                       for i, (c, w) in enumerate(zip(row, widths, strict=True))))
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:

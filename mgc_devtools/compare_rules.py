@@ -65,9 +65,10 @@ CANDIDATES: dict[str, tuple[str, float]] = {
 
 
 def _balanced_accuracy(y: np.ndarray, probabilities: np.ndarray) -> float:
-    from sklearn.metrics import balanced_accuracy_score
+    """The balanced accuracy ``evaluate`` reports, of the clips' most probable genres."""
+    from mgc_core.evaluation.metrics import clip_metrics
 
-    return float(balanced_accuracy_score(y, np.asarray(probabilities).argmax(axis=1)))
+    return clip_metrics(y, np.asarray(probabilities).argmax(axis=1))["balanced_accuracy"]
 
 
 def score_rules(

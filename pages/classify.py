@@ -8,7 +8,7 @@ import numpy as np
 import streamlit as st
 
 from mgc_core import plotting
-from mgc_core.analysis.verdict import verdict
+from mgc_core.analysis.verdict import and_list, verdict
 from mgc_core.errors import MGCError
 from mgc_core.genres import GENRES
 from mgc_core.models import AUDIOSET_ATTRIBUTION as ATTRIBUTION
@@ -25,7 +25,6 @@ from ui.flips import what_flips_section
 from ui.input_panel import input_panel
 from ui.playhead import playhead
 from ui.results import (
-    and_list,
     cached_result,
     cnn_occlusion,
     in_words,

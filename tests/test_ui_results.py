@@ -2,16 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-from ui.results import and_list, in_words, percent, who_decided
-
-
-@pytest.mark.parametrize(("words", "text"), [
-    ([], ""), (["a"], "a"), (["a", "b"], "a and b"), (["a", "b", "c"], "a, b and c"),
-])
-def test_and_list(words, text):
-    assert and_list(words) == text
+from ui.results import in_words, percent, who_decided
 
 
 def test_in_words_and_percent():

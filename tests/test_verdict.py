@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from mgc_core.analysis.verdict import UNSURE_BELOW, verdict
+from mgc_core.analysis.verdict import UNSURE_BELOW, and_list, verdict, weight_shares
 from mgc_core.genres import GENRES, genre_index
 
 
@@ -71,8 +71,12 @@ def test_disagreement_says_who_decided_not_a_consensus():
     assert "CNN and LSTM have none" in v.summary
 
 
-def test_a_doubtful_ensemble_is_unsure_even_if_one_model_is_sure():
-    r = _result(knn=("pop", 0.9), cnn=("disco", 0.3), lstm=("jazz", 0.3),
+@pytest.mark.parametrize(("cnn_top", "surer"), [
+    (0.3, "although KNN is surer of its own answer"),
+    (0.8, "although KNN and CNN are surer of their own answer"),
+])
+def test_a_doubtful_ensemble_is_unsure_even_if_one_model_is_sure(cnn_top, surer):
+    r = _result(knn=("pop", 0.9), cnn=("disco", cnn_top), lstm=("jazz", 0.3),
                 transfer=("blues", 0.3))
     assert max(r.ensemble) < UNSURE_BELOW
     v = verdict(r)
@@ -80,11 +84,28 @@ def test_a_doubtful_ensemble_is_unsure_even_if_one_model_is_sure():
     # Not every model is unsure, so the summary must not say so.
     assert "Every model is unsure" not in v.summary
     assert "The ensemble itself is unsure (it gives **pop** only" in v.summary
-    assert "although KNN is surer of its own answer" in v.summary
+    assert surer in v.summary
 
 
-def test_an_unsure_ensemble_names_every_model_that_is_surer():
-    r = _result(knn=("pop", 0.9), cnn=("disco", 0.8), lstm=("jazz", 0.3),
-                transfer=("blues", 0.3))
-    assert max(r.ensemble) < UNSURE_BELOW
-    assert "although KNN and CNN are surer of their own answer" in verdict(r).summary
+@pytest.mark.parametrize(("words", "text"), [
+    ([], ""), (["a"], "a"), (["a", "b"], "a and b"), (["a", "b", "c"], "a, b and c"),
+])
+def test_and_list(words, text):
+    assert and_list(words) == text
+
+
+def test_weight_shares_rank_the_models_with_a_say_and_name_the_others():
+    shares, silent = weight_shares({"knn": 0.004, "cnn": 0.3, "lstm": 0.0,
+                                    "transfer": 0.696})
+    assert shares == [("Transfer", 0.696), ("CNN", 0.3)]
+    assert silent == ["KNN", "LSTM"]
+    assert weight_shares({}) == ([], [])
+
+
+def test_the_examples_run():
+    import doctest
+
+    import mgc_core.analysis.verdict as module
+
+    result = doctest.testmod(module)
+    assert result.attempted > 0 and result.failed == 0

@@ -35,16 +35,16 @@ from dataclasses import dataclass
 import streamlit as st
 
 from mgc_core.analysis import rows
+from mgc_core.analysis.verdict import and_list, weight_shares
 from mgc_core.genres import GENRES
 from mgc_core.models import FRONTEND, MODEL_NAMES
 from mgc_core.models.frontend import FrontendSettings
-from mgc_core.models.registry import short_label
 
 __all__ = [
     "ModelFiles", "ClassifySettings", "model_files", "classify_settings", "loaded_model",
     "loaded_models", "ResultStore", "result_store", "cached_result", "run_classify",
     "result_csv", "result_json", "cnn_occlusion", "KEPT_INPUTS",
-    "in_words", "learns_from_gtzan", "percent", "and_list", "who_decided",
+    "in_words", "learns_from_gtzan", "percent", "who_decided",
 ]
 
 #: Models kept loaded: every model of two folders (or of one, before and after a rebuild).
@@ -78,11 +78,6 @@ def percent(p: float) -> str:
     return "<1%" if p < 0.01 else f"{p:.0%}"
 
 
-def and_list(words: list[str]) -> str:
-    """Words joined as a sentence lists them: ``"a, b and c"``."""
-    return " and ".join([", ".join(words[:-1]), words[-1]] if len(words) > 2 else words)
-
-
 def who_decided(weights: Mapping[str, float]) -> str:
     """Who decided the ensemble's answer, in words: the models by weight, and those without.
 
@@ -101,16 +96,15 @@ def who_decided(weights: Mapping[str, float]) -> str:
     """
     if not weights:
         return "**Who decided**: the ensemble, a weighted mean of the models' probabilities."
-    ranked = sorted(weights.items(), key=lambda kv: -kv[1])
-    counted = [f"{short_label(n)} {w:.0%}" for n, w in ranked if w >= 0.005]
-    ignored = [short_label(n) for n, w in ranked if w < 0.005]
-    if len(counted) == 1:
-        text = (f"**Who decided**: the {short_label(ranked[0][0])} model alone. In the "
+    shares, ignored = weight_shares(weights)
+    if len(shares) == 1:
+        text = (f"**Who decided**: the {shares[0][0]} model alone. In the "
                 "stored evaluation no weighted mean of the models scored as well as it on "
                 "songs they had not seen, so the ensemble is that model.")
     else:
+        said = and_list([f"{n} {w:.0%}" for n, w in shares])
         text = ("**Who decided**: the ensemble, a weighted mean of the models' "
-                f"probabilities, with the weights {and_list(counted)}. The weights are the "
+                f"probabilities, with the weights {said}. The weights are the "
                 "average of all the weightings that scored about as well as the best one "
                 "(within one standard error) on songs the models had not seen; the Models "
                 "page shows them and how this rule does on songs whose weights were chosen "
